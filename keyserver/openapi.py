@@ -1,0 +1,160 @@
+"""The OpenAPI 3.1 description served at /openapi.json. The tests compare
+its paths and methods with the app's URL map."""
+
+_KEY = {"type": "string", "contentEncoding": "base64", "description": "base64 of 32 raw bytes"}
+_USERNAME = {"type": "string", "pattern": "^[a-z0-9_-]{3,32}$"}
+
+
+def _ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description):
+    return _json(_ref("Error"), description)
+
+
+def _link_answer(description):
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": _ref("LinkResult")},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+
+
+_PATH_USERNAME = {"name": "username", "in": "path", "required": True, "schema": _USERNAME}
+_RATE_LIMITED = _error("too many requests from this address")
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "NES key server",
+        "version": "1",
+        "description": "Directory of NES users' public keys with signed lookups (docs/PROTOCOL.md §10).",
+    },
+    "paths": {
+        "/users": {
+            "post": {
+                "summary": "Register a username and its two public keys; mails an activation link.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Registration")}}},
+                "responses": {
+                    "201": _json(_ref("Registration"), "pending until the activation link is followed"),
+                    "400": _error("a field is invalid; `field` names it"),
+                    "409": _error("the username is pending or active"),
+                    "413": _error("request body too large"),
+                    "429": _RATE_LIMITED,
+                    "503": _error("the activation e-mail could not be sent; nothing was stored"),
+                },
+            },
+        },
+        "/users/{username}": {
+            "get": {
+                "summary": "Look up an active user's public keys, signed by the server key.",
+                "parameters": [_PATH_USERNAME],
+                "responses": {
+                    "200": _json(_ref("LookupAnswer"), "the signed entry"),
+                    "404": _error("unknown, pending or deactivated user"),
+                },
+            },
+        },
+        "/users/{username}/{token}": {
+            "get": {
+                "summary": "Follow an e-mailed link: activate a pending user or deactivate an active one.",
+                "description": "HTML for browsers; JSON when the request prefers application/json.",
+                "parameters": [
+                    _PATH_USERNAME,
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _link_answer("the account was activated or deactivated"),
+                    "404": _link_answer("unknown or already used link"),
+                    "410": _link_answer("expired activation link"),
+                    "429": _link_answer("too many requests from this address"),
+                    "503": _link_answer("the deactivation e-mail could not be sent; nothing changed"),
+                },
+            },
+        },
+        "/key": {
+            "get": {
+                "summary": "The server's Ed25519 public key, pinned by clients at provisioning.",
+                "responses": {"200": _json(_ref("ServerKey"), "the key")},
+            },
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Health check (database reachable).",
+                "responses": {
+                    "200": _json({"type": "object", "properties": {"status": {"const": "ok"}}}, "healthy"),
+                    "503": _error("database unavailable"),
+                },
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document.",
+                "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+            },
+        },
+    },
+    "components": {
+        "schemas": {
+            "Registration": {
+                "type": "object",
+                "required": ["username", "email", "public_key_message", "public_key_sign"],
+                "properties": {
+                    "username": _USERNAME,
+                    "email": {"type": "string", "format": "email"},
+                    "public_key_message": _KEY,
+                    "public_key_sign": _KEY,
+                },
+            },
+            "Entry": {
+                "type": "object",
+                "required": ["username", "public_key_message", "public_key_sign"],
+                "properties": {
+                    "username": _USERNAME,
+                    "public_key_message": _KEY,
+                    "public_key_sign": _KEY,
+                },
+            },
+            "LookupAnswer": {
+                "type": "object",
+                "required": ["response", "signature"],
+                "properties": {
+                    "response": _ref("Entry"),
+                    "signature": {
+                        "type": "string", "contentEncoding": "base64",
+                        "description": "Ed25519 over 'nes/1 lookup' || u8(len(U)) || U || M || S",
+                    },
+                },
+            },
+            "LinkResult": {
+                "type": "object",
+                "properties": {
+                    "username": _USERNAME,
+                    "status": {"enum": ["active", "deactivated"]},
+                    "message": {"type": "string"},
+                },
+            },
+            "ServerKey": {
+                "type": "object",
+                "properties": {"public_key": _KEY, "algorithm": {"const": "Ed25519"}},
+            },
+            "Error": {
+                "type": "object",
+                "required": ["error", "status"],
+                "properties": {
+                    "error": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "field": {"type": "string", "description": "the invalid request field (400 only)"},
+                },
+            },
+        },
+    },
+}

@@ -1,0 +1,183 @@
+"""The key directory's tables and the queries on them, through SQLAlchemy
+Core: a SQLite file for one instance, PostgreSQL for several instances behind a
+load balancer. Times are integer Unix seconds passed in by the caller.
+
+users: one row per name, `pending` until its activation link is followed, then
+`active` with the lookup signature stored (a lookup is one primary-key read).
+tokens: SHA-256 digests of e-mailed links, never the links themselves. An
+expired activation token outlives its purged account for a retention period so
+that its link answers "expired" rather than "unknown"."""
+import contextlib
+
+from sqlalchemy import (
+    BigInteger, Column, Index, MetaData, String, Table, create_engine, delete, func, insert,
+    select, text, update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+PENDING = "pending"
+ACTIVE = "active"
+ACTIVATE = "activate"
+DEACTIVATE = "deactivate"
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("username", String(32), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("public_key_message", String(44), nullable=False),
+    Column("public_key_sign", String(44), nullable=False),
+    Column("signature", String(88)),
+    Column("state", String(8), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Index("users_state_expiry", "state", "expires_at"),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(32), nullable=False, index=True),
+    Column("purpose", String(10), nullable=False),
+    Column("expires_at", BigInteger, index=True),
+)
+
+
+class NameTaken(Exception):
+    """The username belongs to a pending or active account."""
+
+
+def make_engine(url):
+    """An engine for a database URL; plain postgresql:// URLs use psycopg 3."""
+    url = make_url(url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    options = {"pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        # Threads share the pool; a writer waits for another's lock instead of failing.
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    return create_engine(url, **options)
+
+
+class Transaction:
+    """Statements that run together in one database transaction."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def insert_pending(self, username, email, public_key_message, public_key_sign, now, expires_at):
+        # A failed insert spoils the transaction; NameTaken makes the caller roll it back.
+        try:
+            self.conn.execute(insert(users).values(
+                username=username, email=email, public_key_message=public_key_message,
+                public_key_sign=public_key_sign, state=PENDING, created_at=now,
+                expires_at=expires_at,
+            ))
+        except IntegrityError:
+            raise NameTaken(username) from None
+
+    def add_token(self, token_hash, username, purpose, expires_at=None):
+        self.conn.execute(insert(tokens).values(
+            token_hash=token_hash, username=username, purpose=purpose, expires_at=expires_at,
+        ))
+
+    def claim_token(self, token_hash):
+        """Delete a token; True for the one caller that deleted it (single use)."""
+        return self.conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash)).rowcount == 1
+
+    def user(self, username):
+        return self.conn.execute(select(users).where(users.c.username == username)).first()
+
+    def activate(self, username, signature):
+        result = self.conn.execute(
+            update(users)
+            .where(users.c.username == username, users.c.state == PENDING)
+            .values(state=ACTIVE, signature=signature, expires_at=None)
+        )
+        return result.rowcount == 1
+
+    def delete_active(self, username):
+        """Remove an active account and every token of its name."""
+        gone = self.conn.execute(
+            delete(users).where(users.c.username == username, users.c.state == ACTIVE)
+        ).rowcount == 1
+        if gone:
+            self.conn.execute(delete(tokens).where(tokens.c.username == username))
+        return gone
+
+    def purge(self, now, retention):
+        """Drop expired pending accounts (freeing their names) and activation
+        tokens expired more than `retention` seconds ago; return the number of accounts."""
+        purged = self.conn.execute(
+            delete(users).where(users.c.state == PENDING, users.c.expires_at <= now)
+        ).rowcount
+        self.conn.execute(delete(tokens).where(tokens.c.expires_at <= now - retention))
+        return purged
+
+    def resign(self, sign):
+        """Replace every stored lookup signature by sign(username, message_b64, sign_b64)."""
+        rows = self.conn.execute(
+            select(users.c.username, users.c.public_key_message, users.c.public_key_sign)
+            .where(users.c.state == ACTIVE)
+        ).all()
+        for row in rows:
+            self.conn.execute(
+                update(users).where(users.c.username == row.username)
+                .values(signature=sign(row.username, row.public_key_message, row.public_key_sign))
+            )
+        return len(rows)
+
+
+class Store:
+    def __init__(self, url):
+        self.engine = make_engine(url)
+
+    @property
+    def backend(self):
+        return self.engine.url.get_backend_name()
+
+    def create_schema(self):
+        metadata.create_all(self.engine)
+
+    def drop_schema(self):
+        metadata.drop_all(self.engine)
+
+    def dispose(self):
+        """Close pooled connections (before a server forks its workers, and at the end)."""
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A Transaction committed when the block ends, rolled back when it raises."""
+        with self.engine.begin() as conn:
+            yield Transaction(conn)
+
+    def ping(self):
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def lookup(self, username):
+        """The active entry (username, public_key_message, public_key_sign, signature) or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(users.c.username, users.c.public_key_message,
+                       users.c.public_key_sign, users.c.signature)
+                .where(users.c.username == username, users.c.state == ACTIVE)
+            ).first()
+
+    def tokens_for(self, username):
+        with self.engine.connect() as conn:
+            return conn.execute(select(tokens).where(tokens.c.username == username)).all()
+
+    def purge(self, now, retention):
+        with self.transaction() as tx:
+            return tx.purge(now, retention)
+
+    def count_users(self, state=None):
+        query = select(func.count()).select_from(users)
+        if state is not None:
+            query = query.where(users.c.state == state)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()

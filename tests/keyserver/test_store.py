@@ -1,0 +1,164 @@
+"""keyserver.store on both back ends: a SQLite file and a private PostgreSQL
+cluster (the `postgres_cluster` fixture, a fresh database per test)."""
+import threading
+
+import pytest
+
+from keyserver import tokens
+from keyserver.store import ACTIVATE, ACTIVE, DEACTIVATE, PENDING, NameTaken, Store
+
+NOW = 1_700_000_000
+TTL = 3600
+RETENTION = 7 * 86400
+KEY_M = "A" * 43 + "="
+KEY_S = "B" * 43 + "="
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = "sqlite:///%s" % (tmp_path / "store.sqlite3")
+    else:
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    store = Store(url)
+    assert store.backend == request.param
+    store.create_schema()
+    store.create_schema()  # idempotent: every server instance runs it at start
+    yield store
+    store.dispose()
+
+
+def pending(store, name="alice", now=NOW, ttl=TTL):
+    """Insert a pending account with its activation token; return the token."""
+    token, token_hash = tokens.new()
+    with store.transaction() as tx:
+        tx.insert_pending(name, name + "@example.org", KEY_M, KEY_S, now, now + ttl)
+        tx.add_token(token_hash, name, ACTIVATE, now + ttl)
+    return token
+
+
+def test_pending_accounts_are_not_looked_up(store):
+    pending(store)
+    assert store.lookup("alice") is None
+    assert store.count_users(PENDING) == 1
+
+
+def test_names_are_unique_and_a_failed_insert_leaves_nothing(store):
+    token = pending(store)
+    with pytest.raises(NameTaken):
+        with store.transaction() as tx:
+            tx.add_token("f" * 64, "alice", ACTIVATE, NOW + TTL)
+            tx.insert_pending("alice", "other@example.org", KEY_S, KEY_M, NOW, NOW + TTL)
+    assert [row.token_hash for row in store.tokens_for("alice")] == [tokens.digest(token)]
+    with store.transaction() as tx:
+        assert tx.user("alice").email == "alice@example.org"
+
+
+def test_a_transaction_that_raises_stores_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.insert_pending("bob", "bob@example.org", KEY_M, KEY_S, NOW, NOW + TTL)
+            raise RuntimeError("mail failed")
+    assert store.count_users() == 0
+
+
+def test_activation_stores_the_signature_for_one_read_lookups(store):
+    token = pending(store)
+    row = tokens.find(store.tokens_for("alice"), token)
+    assert row is not None and row.purpose == ACTIVATE
+    with store.transaction() as tx:
+        assert tx.claim_token(row.token_hash)
+        assert tx.activate("alice", "c2lnbmF0dXJl")
+        assert not tx.activate("alice", "again"), "an active account was activated twice"
+    entry = store.lookup("alice")
+    assert tuple(entry) == ("alice", KEY_M, KEY_S, "c2lnbmF0dXJl")
+    assert store.count_users(ACTIVE) == 1
+
+
+def test_tokens_are_single_use_and_stored_as_digests(store):
+    token = pending(store)
+    rows = store.tokens_for("alice")
+    assert [r.token_hash for r in rows] == [tokens.digest(token)]
+    assert token not in {str(v) for r in rows for v in r}
+    with store.transaction() as tx:
+        assert tx.claim_token(rows[0].token_hash)
+    with store.transaction() as tx:
+        assert not tx.claim_token(rows[0].token_hash)
+    assert tokens.find(store.tokens_for("alice"), token) is None
+
+
+def test_a_token_is_claimed_once_by_concurrent_transactions(store):
+    token_hash = tokens.digest(pending(store))
+    claims = []
+
+    def claim():
+        with store.transaction() as tx:
+            claims.append(tx.claim_token(token_hash))
+
+    with store.transaction() as tx:
+        assert tx.claim_token(token_hash)
+        other = threading.Thread(target=claim)
+        other.start()
+        other.join(0.5)  # let it reach the locked row before this transaction commits
+    other.join()
+    assert claims == [False]
+
+
+def test_purge_frees_expired_names_and_keeps_expired_tokens_for_a_while(store):
+    old = pending(store, "old", now=NOW - TTL - 10)
+    pending(store, "fresh")
+    assert store.purge(NOW, RETENTION) == 1
+    assert store.count_users() == 1
+    assert tokens.find(store.tokens_for("old"), old) is not None, "the expired link would answer 404"
+    pending(store, "old")  # the name is free again
+    assert store.purge(NOW + RETENTION + TTL, RETENTION) == 2
+    assert store.tokens_for("old") == [] and store.tokens_for("fresh") == []
+
+
+def test_purge_keeps_active_accounts_and_their_tokens(store):
+    pending(store, "alice", now=NOW - 2 * TTL)
+    with store.transaction() as tx:
+        tx.activate("alice", "sig")
+        tx.add_token("d" * 64, "alice", DEACTIVATE)
+    store.purge(NOW + 10 * RETENTION, RETENTION)
+    assert store.lookup("alice") is not None
+    assert [r.purpose for r in store.tokens_for("alice")] == [DEACTIVATE]
+
+
+def test_delete_active_removes_the_account_and_its_tokens(store):
+    pending(store, "alice")
+    with store.transaction() as tx:
+        assert not tx.delete_active("alice"), "a pending account is not deactivated"
+        tx.activate("alice", "sig")
+        tx.add_token("d" * 64, "alice", DEACTIVATE)
+    with store.transaction() as tx:
+        assert tx.delete_active("alice")
+    assert store.count_users() == 0 and store.tokens_for("alice") == []
+
+
+def test_resign_replaces_the_signatures_of_active_accounts(store):
+    pending(store, "alice")
+    pending(store, "bob")
+    with store.transaction() as tx:
+        tx.activate("alice", "old")
+    with store.transaction() as tx:
+        assert tx.resign(lambda name, m, s: "%s:%s:%s" % (name, m[:2], s[:2])) == 1
+    assert store.lookup("alice").signature == "alice:AA:BB"
+
+
+def test_ping(store):
+    store.ping()
+
+
+def test_token_matching():
+    token, digest = tokens.new()
+    assert len(token) >= 43 and digest == tokens.digest(token)
+
+    class Row:
+        def __init__(self, token_hash):
+            self.token_hash = token_hash
+
+    rows = [Row(tokens.new()[1]), Row(digest), Row(tokens.new()[1])]
+    assert tokens.find(rows, token) is rows[1]
+    assert tokens.find(rows, token[:-1]) is None
+    assert tokens.find(rows, "\u00e9") is None
