@@ -1,0 +1,68 @@
+"""The replay cache of nes/1 (docs/PROTOCOL.md §8).
+
+Entries are the first 16 bytes of SHA-256 of the 64-byte signature, with the
+message timestamp. When full, the entry with the smallest timestamp is evicted
+and the floor rises to its timestamp; every later message at or below the
+floor is refused."""
+import hashlib
+
+from .constants import MAX_AGE_MS
+from .errors import ReplayError
+
+_ID_BYTES = 16
+
+
+def identifier(signature):
+    return hashlib.sha256(bytes(signature)).digest()[:_ID_BYTES]
+
+
+class ReplayCache:
+    def __init__(self, capacity=64):
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.floor = -1
+        self._entries = {}
+
+    def __len__(self):
+        return len(self._entries)
+
+    def accept(self, signature, timestamp, now):
+        """Record a verified message, or raise ReplayError if it was seen before."""
+        key = identifier(signature)
+        if timestamp <= self.floor or key in self._entries:
+            raise ReplayError("message seen before")
+        self._forget_older_than(now - MAX_AGE_MS)
+        self._entries[key] = timestamp
+        self._evict()
+
+    def _evict(self):
+        while len(self._entries) > self.capacity:
+            oldest = min(self._entries, key=self._entries.__getitem__)
+            self.floor = max(self.floor, self._entries.pop(oldest))
+
+    def _forget_older_than(self, limit):
+        # §7 step 12 refuses these timestamps, so no floor is needed for them.
+        for key in [k for k, ts in self._entries.items() if ts < limit]:
+            del self._entries[key]
+
+    def to_json(self):
+        """A JSON-ready snapshot (the same shape as the firmware's), for a
+        receiver that keeps the cache across runs."""
+        return {
+            "floor": self.floor,
+            "seen": [[key.hex(), ts] for key, ts in sorted(self._entries.items())],
+        }
+
+    @classmethod
+    def from_json(cls, data, capacity=64):
+        """The cache saved by to_json(); ValueError when `data` is malformed."""
+        cache = cls(capacity)
+        try:
+            cache.floor = int(data["floor"])
+            for key, ts in data["seen"]:
+                cache._entries[bytes.fromhex(key)] = int(ts)
+        except (KeyError, TypeError):
+            raise ValueError("malformed replay cache") from None
+        cache._evict()
+        return cache
