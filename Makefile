@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
 
 .PHONY: demo test venv system-deps
 
@@ -27,22 +26,8 @@ $(INSTALLED): pyproject.toml | $(PY)
 
 # Mosquitto (the broker) and PostgreSQL (the key server's multi-instance store)
 # come from Debian/Ubuntu packages.
-SYSTEM_PACKAGES := mosquitto postgresql
 system-deps:
-	@missing=""; \
-	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing system packages:$$missing"; \
-	  if ! command -v apt-get >/dev/null; then \
-	    echo "error: need$$missing but apt-get is not available; install them with your package manager" >&2; exit 1; fi; \
-	  if [ "$$(id -u)" != 0 ] && [ -z "$(SUDO)" ]; then \
-	    echo "error: need$$missing; run as root or install sudo" >&2; exit 1; fi; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
-	    || { echo "error: could not install$$missing with apt-get" >&2; exit 1; }; \
-	  for svc in $$missing; do $(SUDO) systemctl disable --now $$svc >/dev/null 2>&1 || true; done; \
-	fi
+	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto 'postgresql=/usr/lib/postgresql/*/bin/initdb'
 
 # Local key server on http://127.0.0.1:$(KEYSERVER_PORT): SQLite file and server
 # key in instance/ (the key is made on the first run), e-mails printed here.
@@ -59,8 +44,6 @@ serve: $(INSTALLED)
 # (the HTTP load generator).
 BENCH_INSTALLED := $(VENV)/.installed-bench
 BENCH_ARGS ?=
-# Root needs no sudo (and a container may have none).
-BENCH_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: bench bench-deps
 bench: $(BENCH_INSTALLED) system-deps bench-deps
 	$(PY) -m bench $(BENCH_ARGS)
@@ -70,17 +53,4 @@ $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 	@touch $@
 
 bench-deps:
-	@missing=""; \
-	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$$missing nginx"; \
-	command -v wrk >/dev/null || missing="$$missing wrk"; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing bench packages:$$missing"; \
-	  if ! command -v apt-get >/dev/null; then \
-	    echo "error: bench needs$$missing but apt-get is not available; install them with your package manager" >&2; exit 1; fi; \
-	  if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then \
-	    echo "error: bench needs$$missing; run as root or install sudo" >&2; exit 1; fi; \
-	  $(BENCH_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  $(BENCH_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
-	    || { echo "error: could not install$$missing with apt-get" >&2; exit 1; }; \
-	  for svc in $$missing; do $(BENCH_SUDO) systemctl disable --now $$svc >/dev/null 2>&1 || true; done; \
-	fi
+	@tools/ensure-packages nginx=/usr/sbin/nginx wrk=wrk

@@ -1,0 +1,319 @@
+"""End to end through a private Mosquitto on loopback, with the key server
+(gunicorn on SQLite) for the key lookups:
+
+- latency: a virtual board (host_tools/vboard.py) sends messages with
+  `nes.send`; `nes listen --json` on the host prints them. Latency = the time
+  the host printed a message minus its timestamp, which the board takes when
+  it starts sealing: board seal + broker + host open, verify and print.
+- throughput: frames sealed on the host are queued at the broker for
+  `listen`'s persistent session while it is stopped; restarted, it drains
+  them: messages per second from the first printed line to the last.
+
+References in the same run: the same frame bytes through the same broker
+with a plain paho client and nothing of NES, for both figures."""
+import contextlib
+import json
+import os
+import pathlib
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import paho.mqtt.client as paho
+import pytest
+
+from host_tools import keyfiles
+from host_tools.mqtt import parse_broker
+from host_tools.protocol import envelope
+from host_tools.protocol import keys as hostkeys
+from host_tools.protocol.constants import topic
+from keyserver import serverkey
+from keyserver.store import Store
+from tests.fixtures.mosquitto import Broker
+from tests.fixtures.paths import ROOT
+
+from . import keyserver_bench, procs, seed
+from .section import Unavailable, tool
+from .stats import percentile
+
+HOST_USER = "benchhost"
+BOARD_USER = "benchboard"
+FLOOD_USER = "benchflood"
+_WAIT = 120.0  # seconds, for any batch of messages to arrive
+_GAP_MS = 20  # between two sends of the board
+
+
+def _lat(samples_ms):
+    return {"n": len(samples_ms), "p50_ms": percentile(samples_ms, 50), "p99_ms": percentile(samples_ms, 99)}
+
+
+def _now_ms():
+    return time.time() * 1000
+
+
+def _take(source, count, timeout, what):
+    """The next `count` items of a queue, or RuntimeError after `timeout` seconds."""
+    got, deadline = [], time.monotonic() + timeout
+    while len(got) < count:
+        try:
+            got.append(source.get(timeout=max(0.01, deadline - time.monotonic())))
+        except queue.Empty:
+            raise RuntimeError("%s: %d of %d messages in %gs" % (what, len(got), count, timeout)) from None
+    return got
+
+
+class Listener:
+    """`nes listen --json` as a child process; its lines with arrival times."""
+
+    def __init__(self, config, log):
+        self.lines = queue.Queue()
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen(
+            [tool("nes"), "-c", str(config), "listen", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
+        threading.Thread(target=self._read_out, daemon=True).start()
+        threading.Thread(target=self._read_err, args=(log,), daemon=True).start()
+        if not self.ready.wait(30) or self.proc.poll() is not None:
+            self.stop()
+            raise RuntimeError("nes listen did not start; see %s" % log)
+
+    def _read_out(self):
+        for line in self.proc.stdout:
+            self.lines.put((_now_ms(), json.loads(line)))
+
+    def _read_err(self, log):
+        with open(log, "ab") as f:
+            for line in self.proc.stderr:
+                f.write(line)
+                f.flush()
+                if b"listening as" in line:
+                    self.ready.set()
+
+    def take(self, count, timeout=_WAIT):
+        """`count` (arrival_ms, message) pairs, or RuntimeError after `timeout`."""
+        return _take(self.lines, count, timeout, "nes listen printed")
+
+    def stop(self):
+        procs.stop(self.proc)
+
+
+def _host_config(directory, broker_url, keyserver_url, server_public, keys):
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "config"
+    config.write_text("MQTT_BROKER_ADDRESS = %s\nPUBKEY_ADDRESS = %s\nPUBKEY_PUBLIC_KEY_FILE = %s\n"
+                      "NES_USERNAME = %s\n" % (broker_url, keyserver_url, keyfiles.b64(server_public), HOST_USER))
+    suffixes = ("-x25519-message", "-x25519-message.pub", "-ed25519-sign", "-ed25519-sign.pub")
+    for suffix, key, private in zip(suffixes, keys, (True, False, True, False)):
+        keyfiles.write_key(directory / (HOST_USER + suffix), key, private)
+    return config
+
+
+def _frames(sender_keys, recipient_public, count, label):
+    now = int(_now_ms())
+    return [envelope.seal(FLOOD_USER, sender_keys[2], HOST_USER, recipient_public,
+                          "%s %d" % (label, i), now + i) for i in range(count)]
+
+
+# -- references: the host's MQTT client, no crypto ---------------------------
+
+class _Bare:
+    """A plain paho client (QoS 1, acknowledged at once): MQTT with nothing of
+    NES on top. Arrival times are taken in paho's network thread."""
+
+    def __init__(self, address, client_id, subject=None, persistent=False):
+        self.arrivals = queue.Queue()
+        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=not persistent, protocol=paho.MQTTv311)
+        self.client.on_message = lambda client, userdata, message: self.arrivals.put(_now_ms())
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *args: subscribed.set()
+        self.client.connect(address.host, address.port, 30)
+        self.client.loop_start()
+        if subject:
+            self.client.subscribe(subject, qos=1)
+            if not subscribed.wait(_WAIT):
+                self.close()
+                raise RuntimeError("bare MQTT: the broker did not confirm the subscription")
+
+    def publish_all(self, subject, frames):
+        infos = [self.client.publish(subject, frame, qos=1) for frame in frames]
+        for info in infos:
+            info.wait_for_publish(_WAIT)
+            if not info.is_published():
+                raise RuntimeError("bare MQTT: the broker did not acknowledge a frame")
+
+    def wait(self, count, timeout=_WAIT):
+        """Arrival times (ms) of the next `count` messages."""
+        return _take(self.arrivals, count, timeout, "bare MQTT received")
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def bare_latency(address, frame, count):
+    subject = "nes/benchbare/message"
+    sub = _Bare(address, "bench-bare-lat-sub", subject)
+    pub = _Bare(address, "bench-bare-lat-pub")
+    try:
+        samples = []
+        for _ in range(count + 1):
+            t0 = _now_ms()
+            pub.client.publish(subject, frame, qos=1)
+            samples.append(sub.wait(1)[0] - t0)
+        return _lat(samples[1:])  # the first one warms the connection up
+    finally:
+        sub.close()
+        pub.close()
+
+
+def _drain_rate(times):
+    span = (times[-1] - times[0]) / 1000
+    return {"n": len(times), "msgs_per_s": (len(times) - 1) / span if span > 0 else None}
+
+
+def bare_rate(address, frames):
+    """The frames queued for a persistent session while it is away, then drained."""
+    subject, client = "nes/benchbarerate/message", "bench-bare-rate-sub"
+    _Bare(address, client, subject, persistent=True).close()
+    pub = _Bare(address, "bench-bare-rate-pub")
+    try:
+        pub.publish_all(subject, frames)
+    finally:
+        pub.close()
+    sub = _Bare(address, client, subject, persistent=True)
+    try:
+        return _drain_rate(sub.wait(len(frames)))
+    finally:
+        sub.close()
+
+
+# -- the real path -------------------------------------------------------------
+
+def listen_rate(address, config, log, frames, warmup):
+    """Frames queued while `listen` is away, drained by a fresh `listen`."""
+    listener = Listener(config, log)
+    try:
+        _publish(address, [warmup])
+        listener.take(1)  # the sender's key is now looked up and pinned
+    finally:
+        listener.stop()
+    _publish(address, frames)
+    listener = Listener(config, log)
+    try:
+        got = listener.take(len(frames))
+    finally:
+        listener.stop()
+    return _drain_rate([t for t, _ in got])
+
+
+def _publish(address, frames):
+    pub = _Bare(address, "bench-publisher-%s" % os.urandom(3).hex())
+    try:
+        pub.publish_all(topic(HOST_USER), frames)
+    finally:
+        pub.close()
+
+
+@contextlib.contextmanager
+def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize):
+    from tests.fixtures.vboard import BUILD, VBoard, write_flash
+
+    out = workdir / "firmware"
+    build = subprocess.run([sys.executable, str(BUILD), "unix", "--out", str(out)],
+                           capture_output=True, text=True, cwd=ROOT)
+    if build.returncode != 0:
+        raise Unavailable("the unix firmware does not build: %s" % (build.stderr or build.stdout).strip()[-300:])
+    flash = workdir / "flash"
+    shutil.copytree(out / "unix", flash)
+    write_flash(flash, config={
+        "user": BOARD_USER,
+        "broker": {"host": broker.host, "port": broker.port},
+        "keyserver": {"url": keyserver_url, "public_key": keyfiles.b64(server_public)},
+        "sensor": {"recipients": [], "interval": 0},
+    }, keys=keys)
+    try:
+        board = VBoard(flash, workdir / "transcript.log", tool("mpremote"), heapsize)
+    except pytest.fail.Exception as exc:
+        raise RuntimeError("the virtual board did not start: %s" % exc.msg) from None
+    try:
+        board.wait_for("nes: running", timeout=60)
+        yield board
+    except pytest.fail.Exception as exc:
+        raise RuntimeError(exc.msg[-500:]) from None
+    finally:
+        board.stop()
+
+
+def board_latency(board, listener, count):
+    sent = board.exec("import nes\nprint('sent', nes.send(%r, 'bench warm-up'))" % HOST_USER)
+    if "sent True" not in sent:
+        raise RuntimeError("the board could not send: %s" % sent.strip()[-300:])
+    listener.take(1)
+    board.exec("import nes, time, gc\nfor i in range(%d):\n    nes.send(%r, 'bench %%d' %% i)\n"
+               "    gc.collect()\n    time.sleep_ms(%d)\n" % (count, HOST_USER, _GAP_MS), timeout=_WAIT)
+    got = listener.take(count)
+    return _lat([arrival - message["timestamp"] for arrival, message in got])
+
+
+def run(profile):
+    result = {"notes": [
+        "latency: host print time minus the message timestamp, which the board takes as it starts "
+        "sealing (so it includes the board's seal under the unix port); sends %d ms apart, board heap %s"
+        % (_GAP_MS, profile.firmware_heap),
+        "throughput: frames from a host sender queued at the broker, drained by a fresh `nes listen --json` "
+        "(first to last printed line); bare MQTT: the same frames, same broker, a plain paho client (QoS 1) "
+        "and nothing of NES",
+    ]}
+    with tempfile.TemporaryDirectory(prefix="nes-bench-e2e-") as tmp:
+        tmp = pathlib.Path(tmp)
+        (tmp / "mqtt").mkdir()
+        try:
+            broker = Broker(tmp / "mqtt").start()
+        except pytest.fail.Exception as exc:
+            raise Unavailable(exc.msg) from None
+        try:
+            _run_with_broker(profile, tmp, broker, result)
+        finally:
+            broker.kill()
+    return result
+
+
+def _run_with_broker(profile, tmp, broker, result):
+    address = parse_broker(broker.url)
+    host_keys, board_keys, flood_keys = (hostkeys.generate() for _ in range(3))
+    key = serverkey.create(str(tmp / "server.key"))
+    url = "sqlite:///%s" % (tmp / "keyserver.sqlite3")
+    store = Store(url)
+    store.create_schema()
+    seed.add_named(store, key.seed, {name: (k[1], k[3]) for name, k in (
+        (HOST_USER, host_keys), (BOARD_USER, board_keys), (FLOOD_USER, flood_keys))})
+    store.dispose()
+    frame = _frames(flood_keys, host_keys[1], 1, "bare")[0]
+    result["bare_mqtt_latency"] = bare_latency(address, frame, max(profile.e2e_messages, 10))
+    result["bare_mqtt_rate"] = bare_rate(address, _frames(flood_keys, host_keys[1], profile.listen_messages, "bare"))
+    (tmp / "ks").mkdir()
+    with keyserver_bench.gunicorn(tmp / "ks", url, tmp / "server.key") as ks_url:
+        config = _host_config(tmp / "host", broker.url, ks_url, key.public, host_keys)
+        log = tmp / "listen.log"
+        try:
+            listener = Listener(config, log)
+            try:
+                with virtual_board(tmp / "board", broker, ks_url, key.public, board_keys,
+                                   profile.firmware_heap) as board:
+                    result["latency"] = board_latency(board, listener, profile.e2e_messages)
+            finally:
+                listener.stop()
+        except (Unavailable, RuntimeError) as exc:
+            result["latency_reason"] = str(exc)
+        try:
+            warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
+            result["listen"] = listen_rate(address, config, log,
+                                           _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
+                                           warmup)
+        except RuntimeError as exc:
+            result["listen_reason"] = str(exc)

@@ -1,0 +1,184 @@
+"""Firmware crypto timings and heap use, run under the MicroPython unix port:
+
+    micropython fwcrypto.py time REPS [OP ...]   -> median time of each op
+    micropython fwcrypto.py alloc [OP ...]       -> bytes each op allocates
+    micropython fwcrypto.py peak [OP ...]        -> heap each op needs at once
+
+The caller picks the firmware's crypto backend through the environment
+(NES_CRYPTO=python forces pure Python); the result says which one the
+firmware actually loaded. Prints one line `BENCH-JSON {...}`.
+
+`alloc` is every byte an op allocates with the collector off (run it with a
+heap larger than that); `peak` is the smallest free heap, above everything
+already loaded, with which the op still succeeds, found by filling the rest of
+the heap with ballast: the high-water mark of live data during the op, as a
+board with a tight heap sees it (run it with a small heap: each collection
+sweeps all of it)."""
+import gc
+import json
+import os
+import sys
+import time
+
+_SENDER = "alice"
+_RECIPIENT = "bobby"
+_TS = 1700000000000
+_SIGN_SEED = bytes(range(32))
+_MESSAGE_SECRET = bytes(range(32, 64))
+_STEP = 128  # resolution of the heap search, bytes
+_MAX_CHUNKS = 2048
+# Allocated first, while the heap is empty: growing a list when the heap is
+# nearly full would fail.
+_BALLAST = [None] * _MAX_CHUNKS
+
+
+def _fixed_random(n, _state=[0]):
+    # Deterministic "random" bytes so every run allocates the same way.
+    _state[0] += 1
+    return bytes((i * 73 + _state[0] * 29 + 11) & 255 for i in range(n))
+
+
+def _text(size):
+    return ("nes bench message " * (size // 18 + 1))[:size]
+
+
+def _build_ops(random):
+    global ed25519, envelope, x25519
+    from nes import ed25519, envelope, x25519
+
+    recipient_public = x25519.public_key(_MESSAGE_SECRET)
+    sign_public = ed25519.public_key(_SIGN_SEED)
+    peer = x25519.public_key(bytes(range(64, 96)))
+    msg = _text(100).encode()
+    sig = ed25519.sign(_SIGN_SEED, msg)
+
+    def sign_key_for(name):
+        return sign_public if name == _SENDER else None
+
+    def sealer(text):
+        return lambda: envelope.seal(_SENDER, _SIGN_SEED, _RECIPIENT, recipient_public,
+                                     text, _TS, random)
+
+    def opener(frame):
+        return lambda: envelope.open_frame(frame, _RECIPIENT, _MESSAGE_SECRET, sign_key_for, _TS)
+
+    text100, text1k = _text(100), _text(1024)
+    frame100 = sealer(text100)()
+    frame1k = sealer(text1k)()
+    if opener(frame100)().text != text100 or opener(frame1k)().text != text1k:
+        raise SystemExit("firmware envelope does not open its own frames")
+    return {
+        "x25519": lambda: x25519.x25519(_MESSAGE_SECRET, peer),
+        "ed25519_sign": lambda: ed25519.sign(_SIGN_SEED, msg),
+        "ed25519_verify": lambda: ed25519.verify(sign_public, msg, sig),
+        "seal_100": sealer(text100),
+        "open_100": opener(frame100),
+        "seal_1k": sealer(text1k),
+        "open_1k": opener(frame1k),
+    }
+
+
+def _time_op(op, reps):
+    op()  # warm-up: first-call work (tables, caches) is not the steady cost
+    samples = []
+    for _ in range(reps):
+        t0 = time.ticks_us()
+        op()
+        samples.append(time.ticks_diff(time.ticks_us(), t0))
+    samples.sort()
+    n = len(samples)
+    mid = samples[n // 2] if n % 2 else (samples[n // 2 - 1] + samples[n // 2]) / 2
+    return {"median_us": mid, "min_us": samples[0], "max_us": samples[-1], "n": n}
+
+
+def _alloc(op):
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.mem_alloc()
+        op()
+        return gc.mem_alloc() - before
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def _squeeze(target):
+    """Fill _BALLAST so that about `target` bytes of heap stay free."""
+    gc.collect()
+    for i in range(_MAX_CHUNKS):
+        excess = gc.mem_free() - target
+        if excess < 64:
+            break
+        # Down to 1-byte arrays: after imports much of the free heap is
+        # small holes, which the op's small objects can use too.
+        size = excess - 32
+        while size >= 1:
+            try:
+                _BALLAST[i] = bytearray(size)
+                break
+            except MemoryError:
+                size //= 2
+        else:
+            break
+
+
+def _fits(op, target):
+    """(ok, free heap the op started with)."""
+    _squeeze(target)
+    free = gc.mem_free()
+    try:
+        op()
+        ok = True
+    except MemoryError:
+        ok = False
+    for i in range(_MAX_CHUNKS):
+        _BALLAST[i] = None
+    gc.collect()
+    return ok, free
+
+
+def _peak(op):
+    hi = 4096
+    while True:
+        ok, free = _fits(op, hi)
+        if ok:
+            best = free
+            break
+        hi *= 2
+        if hi > 4 * 1024 * 1024:
+            return None
+    lo = hi // 2
+    while hi - lo > _STEP:
+        mid = (lo + hi) // 2
+        ok, free = _fits(op, mid)
+        if ok:
+            hi, best = mid, min(best, free)
+        else:
+            lo = mid
+    return best
+
+
+def _viper_modules():
+    return sorted(name for name, module in sys.modules.items()
+                  if name.startswith("nes.") and name.endswith("_viper") and module is not None)
+
+
+def main(argv):
+    mode, rest = argv[0], argv[1:]
+    reps = 0
+    if mode == "time":
+        reps, rest = int(rest[0]), rest[1:]
+    ops = _build_ops(os.urandom if mode == "time" else _fixed_random)
+    names = rest or list(ops)
+    viper = _viper_modules()
+    result = {"mode": mode, "backend": "viper" if viper else "python", "viper_modules": viper, "ops": {}}
+    gc.collect()
+    result["resident"] = gc.mem_alloc()
+    measure = {"time": lambda op: _time_op(op, reps), "alloc": _alloc, "peak": _peak}[mode]
+    for name in names:
+        result["ops"][name] = measure(ops[name])
+    print("BENCH-JSON " + json.dumps(result))
+
+
+main(sys.argv[1:])

@@ -1,0 +1,352 @@
+"""The bench's results as tables: plain text for the terminal, Markdown for
+bench/RESULTS.md. Derived figures (ratios, board estimates, the issue's
+targets) are computed here from the measured ones, so results.json holds both."""
+from .stats import ratio
+
+CRYPTO_OPS = ("x25519", "ed25519_sign", "ed25519_verify", "seal_100", "open_100", "seal_1k", "open_1k")
+HEAP_OPS = ("seal_100", "open_100", "seal_1k", "open_1k")
+TARGET_RATIO = 20
+TARGET_HEAP = 24 * 1024
+TARGET_ESP32_SECONDS = 0.5
+ESP32 = "ESP32 (240 MHz)"
+
+
+def _ok(section):
+    return bool(section) and section.get("available", False)
+
+
+def _fw_backends(results):
+    fw = results.get("firmware") or {}
+    return {name: b for name, b in (fw.get("backends") or {}).items()} if _ok(fw) else {}
+
+
+def _op_time(section, op):
+    try:
+        return section["ops"][op]["median_s"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _sum(*values):
+    return None if any(v is None for v in values) else sum(values)
+
+
+def derive(results):
+    """Ratios, board estimates and the targets, from the measured figures."""
+    native = results.get("native") if _ok(results.get("native")) else None
+    host = results.get("host") if _ok(results.get("host")) else None
+    boards = results.get("boards") if _ok(results.get("boards")) else None
+    out = {"ratios": {}, "estimates": {}, "targets": {}}
+    paths = {"host": host}
+    paths.update({"firmware_" + n: b for n, b in _fw_backends(results).items() if _ok(b)})
+    for name, section in paths.items():
+        if section is None:
+            continue
+        out["ratios"][name + "/native"] = {
+            op: ratio(_op_time(section, op), _op_time(native, op) if native else None) for op in CRYPTO_OPS}
+    for name, section in paths.items():
+        if not name.startswith("firmware_") or not boards:
+            continue
+        out["estimates"][name] = {
+            board: {op: _scaled(_op_time(section, op), b["factor"]) for op in CRYPTO_OPS}
+            for board, b in boards["boards"].items()}
+    for name, section in paths.items():
+        if not name.startswith("firmware_"):
+            continue
+        seal_open = _sum(_op_time(section, "seal_100"), _op_time(section, "open_100"))
+        native_seal_open = _sum(_op_time(native, "seal_100"), _op_time(native, "open_100")) if native else None
+        peaks = [section["ops"].get(op, {}).get("peak_heap_bytes") for op in ("seal_100", "open_100")]
+        peak = None if None in peaks else max(peaks)
+        factor = boards["boards"][ESP32]["factor"] if boards else None
+        esp32 = _scaled(seal_open, factor)
+        r = ratio(seal_open, native_seal_open)
+        out["targets"][name] = {
+            "seal_open_100_vs_native": {"value": r, "target": "<= %dx native" % TARGET_RATIO,
+                                        "met": None if r is None else r <= TARGET_RATIO},
+            "peak_heap_seal_open_100_bytes": {"value": peak, "target": "<= %d KiB" % (TARGET_HEAP // 1024),
+                                              "met": None if peak is None else peak <= TARGET_HEAP},
+            "esp32_seal_open_100_s": {"value": esp32, "target": "< %g s" % TARGET_ESP32_SECONDS,
+                                      "met": None if esp32 is None else esp32 < TARGET_ESP32_SECONDS},
+        }
+    return out
+
+
+def _scaled(seconds, factor):
+    return None if seconds is None or factor is None else seconds * factor
+
+
+# -- formatting --------------------------------------------------------------
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "-"
+    if seconds >= 1:
+        return "%.2f s" % seconds
+    if seconds >= 1e-3:
+        return "%.2f ms" % (seconds * 1e3)
+    return "%.1f us" % (seconds * 1e6)
+
+
+def fmt_ratio(value):
+    if value is None:
+        return "-"
+    if value >= 100:
+        return "%.0fx" % value
+    if value >= 10:
+        return "%.1fx" % value
+    if value >= 0.1:
+        return "%.2fx" % value
+    return "%.2gx" % value
+
+
+def fmt_kib(n):
+    return "-" if n is None else "%.1f KiB" % (n / 1024)
+
+
+def fmt_num(value, digits=0):
+    return "-" if value is None else "{:,.{}f}".format(value, digits)
+
+
+def table(headers, rows, markdown):
+    rows = [[str(c) for c in row] for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _heading(text, markdown, level=2):
+    return ("#" * level + " " + text) if markdown else "\n== %s ==" % text
+
+
+def one_line(text, limit=300):
+    text = " / ".join(line.strip() for line in str(text).splitlines() if line.strip())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _unavailable(section):
+    return "not available: %s" % one_line((section or {}).get("reason", "not run"))
+
+
+class Report:
+    def __init__(self, results, markdown):
+        self.r = results
+        self.md = markdown
+        self.derived = results.get("derived") or derive(results)
+        self.out = []
+
+    def add(self, text=""):
+        self.out.append(text)
+
+    def heading(self, text):
+        self.add(_heading(text, self.md))
+        if self.md:
+            self.add()
+
+    def tab(self, headers, rows):
+        self.add(table(headers, rows, self.md))
+        self.add()
+
+    def open_section(self, title, key):
+        """Heading, then the section's results, or None after saying why there are none."""
+        self.heading(title)
+        section = self.r.get(key)
+        if not _ok(section):
+            self.note(_unavailable(section))
+            return None
+        return section
+
+    def note(self, text):
+        self.add(text if self.md else "  " + text)
+        if self.md:
+            self.add()
+
+    def render(self):
+        meta = self.r.get("meta", {})
+        if self.md:
+            self.add("# NES benchmark results")
+            self.add()
+            self.add("Generated by `make bench` (bench/); the raw figures are in bench/results.json. "
+                     "Every figure sits next to a reference measured in the same run; compare ratios, "
+                     "not absolute times, across machines.")
+            self.add()
+        self.add("run: %s profile, %s, %s, %s" % (
+            meta.get("profile"), meta.get("started"), meta.get("machine"), meta.get("python")))
+        if self.md:
+            self.add()
+        self.crypto()
+        self.heap()
+        self.boards()
+        self.targets()
+        self.keyserver()
+        self.e2e()
+        return "\n".join(self.out).rstrip() + "\n"
+
+    # -- sections ------------------------------------------------------------
+
+    def crypto(self):
+        self.heading("1-2. Crypto: firmware (MicroPython unix port), host (pycryptodome), native (OpenSSL)")
+        backends = _fw_backends(self.r)
+        native, host = self.r.get("native"), self.r.get("host")
+        for name, section in (("host", host), ("native", native)):
+            if not _ok(section):
+                self.note("%s: %s" % (name, _unavailable(section)))
+        for name, b in backends.items():
+            if not _ok(b):
+                self.note("firmware %s: %s" % (name, _unavailable(b)))
+        if not _ok(self.r.get("firmware")):
+            self.note("firmware: %s" % _unavailable(self.r.get("firmware")))
+        live = [n for n, b in backends.items() if _ok(b)]
+        headers = ["op"] + ["fw %s" % n for n in live] + ["host", "native"]
+        headers += ["fw %s/native" % n for n in live] + ["host/native"]
+        rows = []
+        ratios = self.derived["ratios"]
+        for op in CRYPTO_OPS:
+            row = [op] + [fmt_time(_op_time(backends[n], op)) for n in live]
+            row += [fmt_time(_op_time(host, op) if _ok(host) else None),
+                    fmt_time(_op_time(native, op) if _ok(native) else None)]
+            row += [fmt_ratio(ratios.get("firmware_%s/native" % n, {}).get(op)) for n in live]
+            row += [fmt_ratio(ratios.get("host/native", {}).get(op))]
+            rows.append(row)
+        self.tab(headers, rows)
+        fw = self.r.get("firmware") or {}
+        heap = next((b.get("timing_heap") for b in backends.values() if _ok(b)), None)
+        self.note("firmware: median of %s runs per op, %s, heap %s; "
+                  "host/native: median per call over batches; native = %s"
+                  % (self.r.get("meta", {}).get("crypto_reps"), fw.get("micropython"), heap,
+                     (native or {}).get("implementation", "-")))
+        for name in live:
+            b = backends[name]
+            self.note("firmware %s: the firmware ran its %s backend%s" % (
+                name, b.get("backend_reported"),
+                " (%s)" % ", ".join(b["viper_modules"]) if b.get("viper_modules") else ""))
+
+    def heap(self):
+        self.heading("1. Firmware heap (MicroPython unix port, 64-bit)")
+        backends = {n: b for n, b in _fw_backends(self.r).items() if _ok(b)}
+        if not backends:
+            self.note(_unavailable(self.r.get("firmware")))
+            return
+        rows = []
+        for name, b in backends.items():
+            for op in HEAP_OPS:
+                o = b["ops"].get(op, {})
+                rows.append([name, op, fmt_kib(o.get("peak_heap_bytes")), fmt_kib(o.get("min_free_heap_bytes")),
+                             fmt_kib(o.get("alloc_bytes"))])
+            rows.append([name, "(resident: modules + inputs)", "", "", fmt_kib(b.get("resident_bytes"))])
+        self.tab(["backend", "op", "peak heap", "least free heap", "allocated per op"], rows)
+        self.note("least free heap = smallest free heap (above what is already loaded) with which the op still "
+                  "succeeds, found by filling the rest with ballast (it also pays for fragmentation); "
+                  "allocated = all bytes the op allocates with the collector off; peak heap = the smaller "
+                  "of the two, both being upper bounds of the high-water mark of live data. Objects on a "
+                  "32-bit board are smaller (4-byte words, 16-byte GC blocks instead of 32), so a board "
+                  "needs less than this.")
+
+    def boards(self):
+        b = self.open_section("3. Estimated board times (unix-port time x factor)", "boards")
+        if not b:
+            return
+        rows = [[name, fmt_num(info["pystones_per_s"]), fmt_num(info["factor"], 1)]
+                for name, info in b["boards"].items()]
+        self.tab(["board", "pystones/s", "factor"], rows)
+        self.note("%s; unix port here: %s pystones/s (%s)" % (
+            b["method"], fmt_num(b["unix_pystones_per_s"]), b["pystone"]))
+        for name, info in b["boards"].items():
+            self.note("%s: %s" % (name, info["source"]))
+        self.note(b["caveat"])
+        for path, per_board in self.derived["estimates"].items():
+            rows = [[board] + [fmt_time(t[op]) for op in CRYPTO_OPS] for board, t in per_board.items()]
+            self.add("%s:" % path if not self.md else "**%s**" % path)
+            if self.md:
+                self.add()
+            self.tab(["board"] + list(CRYPTO_OPS), rows)
+
+    def targets(self):
+        self.heading("Targets of issue 9 (reported, not asserted)")
+        rows = []
+        for path, t in self.derived["targets"].items():
+            for name, fmt in (("seal_open_100_vs_native", fmt_ratio),
+                              ("peak_heap_seal_open_100_bytes", fmt_kib),
+                              ("esp32_seal_open_100_s", fmt_time)):
+                item = t[name]
+                met = {True: "yes", False: "no", None: "-"}[item["met"]]
+                rows.append([path, name, fmt(item["value"]), item["target"], met])
+        if rows:
+            self.tab(["path", "figure", "value", "target", "met"], rows)
+        else:
+            self.note("no firmware figures")
+
+    def keyserver(self):
+        ks = self.open_section("4. Key server lookups (loopback)", "keyserver")
+        if not ks:
+            return
+        nginx = ks.get("nginx") or {}
+        ceiling = nginx.get("loaded", {}).get("rps")
+        rows = []
+        for store, s in ks["stores"].items():
+            if not s.get("available", True):
+                rows.append([store, "-", "not available (below)", "", "", "", "", "", ""])
+                self.note("%s: %s" % (store, _unavailable(s)))
+                continue
+            for run in s["runs"]:
+                lo, un = run["loaded"], run["unloaded"]
+                rows.append([store, fmt_num(run["users"]), fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
+                             "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"],
+                             fmt_ratio(ratio(lo["rps"], ceiling)), str(lo["errors"] + un["errors"]),
+                             "%.1f s" % run["seed_seconds"]])
+        if "loaded" in nginx:
+            lo, un = nginx["loaded"], nginx["unloaded"]
+            rows.append(["nginx static (ceiling)", "-", fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
+                         "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"], "1.0x",
+                         str(lo["errors"] + un["errors"]), ""])
+        else:
+            self.note("nginx: %s" % _unavailable(nginx))
+        self.tab(["server", "users", "lookups/s", "p50", "p99", "p50 1 conn", "vs nginx", "errors", "seeding"],
+                 rows)
+        self.note("%s; p50/p99 under load, then with one connection; seeding = bulk insert of the new rows "
+                  "(SQLAlchemy Core executemany on SQLite, COPY on PostgreSQL); rows past the first %s "
+                  "carry a placeholder signature (a lookup returns stored text either way)"
+                  % (ks["setup"], ks.get("signed_rows")))
+
+    def e2e(self):
+        e = self.open_section("5. End to end through Mosquitto (loopback)", "e2e")
+        if not e:
+            return
+        rows = []
+        lat, bare = e.get("latency"), e.get("bare_mqtt_latency")
+        if lat:
+            rows.append(["board -> host latency", "%.1f ms" % lat["p50_ms"], "%.1f ms" % lat["p99_ms"],
+                         "%d msgs" % lat["n"], fmt_ratio(ratio(lat["p50_ms"], bare and bare["p50_ms"]))])
+        elif e.get("latency_reason"):
+            rows.append(["board -> host latency", "-", "-", "not available (below)", ""])
+        if bare:
+            rows.append(["bare MQTT round trip (reference)", "%.2f ms" % bare["p50_ms"], "%.2f ms" % bare["p99_ms"],
+                         "%d msgs" % bare["n"], "1.0x"])
+        self.tab(["latency", "p50", "p99", "samples", "vs bare MQTT"], rows)
+        rows = []
+        listen, bare_rate = e.get("listen"), e.get("bare_mqtt_rate")
+        if listen:
+            rows.append(["nes listen --json (open + verify + print)", fmt_num(listen["msgs_per_s"], 1),
+                         "%d msgs" % listen["n"], fmt_ratio(ratio(listen["msgs_per_s"], bare_rate and bare_rate["msgs_per_s"]))])
+        elif e.get("listen_reason"):
+            rows.append(["nes listen --json", "-", "not available (below)", ""])
+        if bare_rate:
+            rows.append(["bare MQTT delivery (reference)", fmt_num(bare_rate["msgs_per_s"], 1),
+                         "%d msgs" % bare_rate["n"], "1.0x"])
+        host_open = _op_time(self.r.get("host"), "open_100") if _ok(self.r.get("host")) else None
+        if host_open:
+            rows.append(["host open_100 alone (section 2, crypto only)", fmt_num(1 / host_open, 1), "-",
+                         fmt_ratio(ratio(1 / host_open, bare_rate and bare_rate["msgs_per_s"]))])
+        if rows:
+            self.tab(["throughput", "msgs/s", "samples", "vs bare MQTT"], rows)
+        for key, what in (("latency_reason", "board -> host latency"), ("listen_reason", "nes listen")):
+            if e.get(key):
+                self.note("%s not available: %s" % (what, one_line(e[key])))
+        for text in e.get("notes", []):
+            self.note(text)
+
+
+def render(results, markdown=False):
+    return Report(results, markdown).render()
