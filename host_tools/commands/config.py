@@ -1,0 +1,99 @@
+"""`nes config` (show and set settings, pin the key server's key) and `nes version`."""
+import os
+
+from .. import __version__
+from ..errors import CommandError
+from ..keyfiles import PROVIDER_HINT, b64, fingerprint, read_key, write_key
+from ..keyserver_client import KeyServer
+from ..mqtt import parse_broker
+from ..settings import SETTINGS, check_username, is_inline_key, setting
+
+PROTOCOL = "nes/1"
+PROVIDER_KEY_FILE = "keyserver.pub"
+
+
+def add_config_arguments(parser):
+    parser.add_argument("key", nargs="?", help="setting to show or set (e.g. MQTT_BROKER_ADDRESS)")
+    parser.add_argument("value", nargs="?", help="new value, written to the config file")
+    parser.add_argument("--unset", metavar="KEY", help="remove a setting from the config file")
+    parser.add_argument("--fetch-provider-key", action="store_true",
+                        help="show the key server's public key and fingerprint (GET /key)")
+    parser.add_argument("--trust", nargs="?", const=True, metavar="FINGERPRINT",
+                        help="with --fetch-provider-key: pin that key (optionally only if it has "
+                             "this fingerprint) and the key server address in the config file")
+
+
+def _checked(item, value):
+    """The value to write for a setting, after checking it makes sense."""
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        raise CommandError("a setting cannot hold control characters")
+    if item.key == "MQTT_BROKER_ADDRESS":
+        parse_broker(value)
+    elif item.key == "PUBKEY_ADDRESS":
+        KeyServer(value)
+    elif item.key == "NES_USERNAME":
+        value = check_username(value)
+    if item.is_path and not is_inline_key(item.key, value):
+        value = os.path.abspath(os.path.expanduser(value))
+        if item.key == "PUBKEY_PUBLIC_KEY_FILE":
+            read_key(value, "key-server public key", PROVIDER_HINT)
+    return value
+
+
+def _write(state, item, value):
+    settings = state.settings
+    settings.config_file.write(item.key, value)
+    print("%s %s in %s" % (item.key, "= " + value if value is not None else "removed",
+                           settings.config_path))
+    settings.file_values = settings.config_file.read()
+    source = settings.lookup(item.key)[1]
+    if not source.startswith(("config", "default")):
+        print("note: %s overrides the config file in this shell" % source)
+
+
+def _show_all(settings):
+    print("# config file: %s" % settings.config_path)
+    for item in SETTINGS:
+        value, source = settings.lookup(item.key)
+        print("%s = %s  (%s)" % (item.key, settings.value(item.key) or "", source if value else "not set"))
+
+
+def _fetch_provider_key(state, trust):
+    server = state.keyserver(trusted=False)
+    key = server.server_key()
+    print("key server:  %s" % server.url)
+    print("public key:  %s" % b64(key))
+    print("fingerprint: %s" % fingerprint(key))
+    if trust is None:
+        print("Not saved. Check this fingerprint with the key server's operator, then run "
+              "`nes config --fetch-provider-key --trust %s`." % fingerprint(key))
+        return
+    if trust is not True and trust != fingerprint(key):
+        raise CommandError("the key server's key has fingerprint %s, not %s; nothing saved"
+                           % (fingerprint(key), trust))
+    path = state.settings.state_file(PROVIDER_KEY_FILE)
+    write_key(path, key, private=False)
+    _write(state, setting("PUBKEY_ADDRESS"), server.url)
+    _write(state, setting("PUBKEY_PUBLIC_KEY_FILE"), str(path))
+
+
+def do_config(state, args):
+    if args.fetch_provider_key:
+        return _fetch_provider_key(state, args.trust)
+    if args.trust is not None:
+        raise CommandError("--trust goes with --fetch-provider-key")
+    if args.unset:
+        if args.key:
+            raise CommandError("give either --unset KEY or KEY [VALUE]")
+        return _write(state, setting(args.unset), None)
+    if args.key is None:
+        return _show_all(state.settings)
+    item = setting(args.key)
+    if args.value is None:
+        print(state.settings.value(item.key) or "")
+        return
+    _write(state, item, _checked(item, args.value))
+
+
+def do_version(state, args):
+    print("nes %s (protocol %s)" % (__version__, PROTOCOL))

@@ -1,0 +1,113 @@
+"""HTTP client of the NES key server (the original's "public keys provider"):
+signed lookups checked against the pinned server key, registration, and the
+server's own public key for the explicit trust-on-first-use step."""
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .errors import CommandError
+from .keyfiles import b64, decode_key
+from .protocol.directory import verify_lookup
+from .protocol.errors import DirectoryError
+
+TIMEOUT = 15
+
+
+class UnknownUser(CommandError):
+    """The key server has no active entry for the name."""
+
+
+class KeyServerUnreachable(CommandError):
+    """No answer (network failure), as opposed to an answer we refuse."""
+
+
+class RegistrationRefused(CommandError):
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
+def _reason(body):
+    """The server's error text from a JSON body {"error": ...}, else a short raw excerpt."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:200]
+    if isinstance(data, dict):
+        for field in ("error", "message", "description"):
+            if isinstance(data.get(field), str):
+                return data[field]
+    return str(data)[:200]
+
+
+class KeyServer:
+    def __init__(self, url, public_key=None):
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme not in ("http", "https"):
+            raise CommandError("key server address must be an http:// or https:// URL, not %r" % url)
+        self.url = url.rstrip("/")
+        self.public_key = public_key
+
+    def _request(self, method, path, payload=None):
+        """(status, body bytes); CommandError when the server cannot be reached."""
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise KeyServerUnreachable("cannot reach the key server at %s: %s" % (self.url, reason)) from None
+
+    def lookup(self, username):
+        """(message_public, sign_public) of `username`, verified against the pinned server key."""
+        status, body = self._request("GET", "/users/" + urllib.parse.quote(username))
+        if status == 404:
+            raise UnknownUser("the key server at %s does not know %r (not registered, not yet "
+                              "activated, or deactivated)" % (self.url, username))
+        if status != 200:
+            raise CommandError("key server lookup of %r failed (HTTP %d): %s"
+                               % (username, status, _reason(body)))
+        try:
+            answer = json.loads(body)
+            return verify_lookup(answer, username, self.public_key)
+        except (ValueError, DirectoryError) as exc:
+            raise CommandError("refusing the key server's answer for %r: %s" % (username, exc)) from None
+
+    def register(self, username, email, message_public, sign_public):
+        """Post a registration; returns the server's JSON answer."""
+        status, body = self._request("POST", "/users", {
+            "username": username,
+            "email": email,
+            "public_key_message": b64(message_public),
+            "public_key_sign": b64(sign_public),
+        })
+        if status not in (200, 201, 202):
+            raise RegistrationRefused("the key server refused the registration of %r (HTTP %d): %s"
+                                      % (username, status, _reason(body)), status)
+        try:
+            return json.loads(body)
+        except ValueError:
+            return {}
+
+    def server_key(self):
+        """The server's public key as it serves it at GET /key (not yet trusted)."""
+        status, body = self._request("GET", "/key")
+        if status != 200:
+            raise CommandError("the key server did not give its key (HTTP %d): %s" % (status, _reason(body)))
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = body.decode("ascii", "replace")
+        if isinstance(data, dict):
+            data = data.get("public_key") or data.get("key") or ""
+        key = decode_key(data) if isinstance(data, str) else None
+        if key is None:
+            raise CommandError("the key server at %s answered GET /key without a valid key" % self.url)
+        return key

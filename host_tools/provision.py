@@ -1,0 +1,207 @@
+"""`nes provision`: put NES on a board over its serial REPL and enrol it.
+
+1. copy the firmware tree (main.py, lib/nes, lib/board, lib/umqtt/simple),
+   skipping files the board already holds, with a progress bar;
+2. write /nesdata/config.json (keeping what a previous run wrote and this
+   one does not change);
+3. have the board make its own keys (`nes.provision.generate`) and read back
+   the one line with the public keys — private keys are never read;
+4. restart the board, register the public keys at the key server and say
+   how to activate them.
+The same on a USB board and on the virtual board."""
+import getpass
+import hashlib
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+
+from . import boards
+from .board_link import BoardLink
+from .errors import CommandError
+from .keyfiles import b64, decode_key, fingerprint
+from .keyserver_client import KeyServer, RegistrationRefused, UnknownUser
+from .output import ProgressBar
+
+CONFIG = "/nesdata/config.json"
+PACKAGE_DIR = "/lib/nes"
+PUBLIC_MARK = "NES-PUBLIC "
+# Before anything else, free what the interrupted application holds (a small board's heap
+# is mostly its), and drop the old modules so the copied ones are loaded: forget the REPL's
+# variables and the nes and board modules, then collect.
+FREE = ("for _k in [k for k in globals() if k[:2] != '__']:\n del globals()[_k]\n"
+        "import sys, gc\nfor _m in [k for k in sys.modules if k in ('nes', 'board') or k[:4] == 'nes.']:\n"
+        " del sys.modules[_m]\ngc.collect()")
+
+
+@dataclass
+class Request:
+    board: str
+    port: str
+    user: str
+    email: str
+    broker: object  # mqtt.BrokerAddress
+    keyserver: KeyServer  # with the pinned server key
+    wifi_ssid: str = None
+    wifi_password: str = None
+    new_keys: bool = False
+    firmware_dir: str = None
+    post_to: list = None  # sensor recipients; None keeps the board's
+    interval: int = None  # seconds between readings; None keeps the board's
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
+
+
+def check_reachable(request):
+    """A real board cannot use the host's loopback address for the broker or key server."""
+    if request.board == "unix":
+        return
+    from urllib.parse import urlsplit
+    for what, host, flag in (("broker", request.broker.host, "-b"),
+                             ("key server", urlsplit(request.keyserver.url).hostname, "-p")):
+        if _is_loopback(host):
+            raise CommandError("the %s address %s is the board itself, seen from the board; give the "
+                               "host's network address with %s" % (what, host, flag))
+    if request.broker.tls:
+        raise CommandError("the board firmware speaks plain MQTT only; give a tcp:// broker")
+
+
+def install_files(link, tree):
+    """Copy the firmware tree, skipping the files the board already holds."""
+    files = [(("/" + str(p.relative_to(tree))), p.read_bytes()) for p in sorted(tree.rglob("*")) if p.is_file()]
+    needed = [(path, data) for path, data in files if link.sha256(path) != hashlib.sha256(data).digest()]
+    bar = ProgressBar(sum(len(data) for _, data in needed))
+    made = set()
+    for path, data in needed:
+        parent = path.rsplit("/", 1)[0]
+        if parent and parent not in made:
+            link.mkdirs(parent)
+            made.add(parent)
+        link.write(path, data, lambda n, path=path: bar.advance(n, path))
+    # A module left from an older firmware would still be importable (a .py even before the .mpy).
+    shipped = {path.rsplit("/", 1)[1] for path, _ in files if path.startswith(PACKAGE_DIR + "/")}
+    for name in link.listdir(PACKAGE_DIR):
+        if name not in shipped and name.endswith((".py", ".mpy")):
+            link.remove(PACKAGE_DIR + "/" + name)
+    bar.finish()
+    print("firmware: %d files copied (%d bytes), %d already up to date"
+          % (len(needed), sum(len(d) for _, d in needed), len(files) - len(needed)), flush=True)
+
+
+def read_config(link):
+    """The board's current configuration (a dict), or {} when it has none usable."""
+    raw = link.read(CONFIG)
+    try:
+        config = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def board_config(old, request):
+    """The new config.json: this run's settings over what the board had."""
+    config = dict(old)
+    config["user"] = request.user
+    broker = dict(old.get("broker") or {})
+    broker.update(host=request.broker.host, port=request.broker.port,
+                  user=request.broker.username, password=request.broker.password)
+    config["broker"] = broker
+    config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
+    wifi = dict(old.get("wifi") or {})
+    if request.wifi_ssid is not None:
+        wifi.update(ssid=request.wifi_ssid, password=request.wifi_password or None)
+    if wifi:
+        config["wifi"] = wifi
+    sensor = dict(old.get("sensor") or {})
+    if request.post_to is not None:
+        sensor["recipients"] = request.post_to
+    if request.interval is not None:
+        sensor["interval"] = request.interval
+    if sensor:
+        config["sensor"] = sensor
+    return config
+
+
+def write_config(link, config):
+    data = json.dumps(config, sort_keys=True).encode("utf-8")
+    link.exec("from nes import storage\nstorage.ensure_dir()\nstorage.write_atomic(%r, %r)"
+              % (CONFIG, data), "writing " + CONFIG)
+
+
+def board_keys(link, new_keys):
+    """The board's public keys (message, sign), made on the board if it has none."""
+    out = link.exec("import nes.provision\nnes.provision.generate(force=%r)" % bool(new_keys),
+                    "generating the keys")
+    for line in out.splitlines():
+        if line.startswith(PUBLIC_MARK):
+            try:
+                answer = json.loads(line[len(PUBLIC_MARK):])
+                keys = decode_key(answer["public_key_message"]), decode_key(answer["public_key_sign"])
+            except (ValueError, KeyError, TypeError, AttributeError):
+                break
+            if None not in keys:
+                return keys
+    raise CommandError("the board did not report its public keys (got %r)" % out.strip()[-200:])
+
+
+def register(request, keys):
+    """Register the board's keys; returns the next step for the user."""
+    server = request.keyserver
+    try:
+        server.register(request.user, request.email, *keys)
+        return ("Registered %s at %s. Open the activation link mailed to %s to publish the board's keys."
+                % (request.user, server.url, request.email))
+    except RegistrationRefused as exc:
+        if exc.status != 409:
+            raise
+    try:
+        current = server.lookup(request.user)
+    except UnknownUser:
+        return ("%s already has a registration waiting for activation at %s: open the link mailed to %s "
+                "(if it was made for other keys, let it expire and provision again)."
+                % (request.user, server.url, request.email))
+    if current == tuple(keys):
+        return "%s is registered and active at %s with these keys." % (request.user, server.url)
+    raise CommandError("the key server has other keys for %s: open the deactivation link mailed at its "
+                       "activation, then run `nes provision` again (the board keeps its keys)" % request.user)
+
+
+def prompt_wifi(request, old_config, has_wifi):
+    """Fill in the Wi-Fi settings: the password is asked without echo when not given."""
+    if request.wifi_ssid is None and has_wifi and not (old_config.get("wifi") or {}).get("ssid"):
+        raise CommandError("--wifi-ssid is needed: the %s reaches the broker over Wi-Fi" % request.board)
+    if request.wifi_ssid is not None and request.wifi_password is None:
+        try:
+            request.wifi_password = getpass.getpass("Wi-Fi password for %s (empty for an open network): "
+                                                    % request.wifi_ssid)
+        except EOFError:
+            raise CommandError("no Wi-Fi password given (use --wifi-password)") from None
+
+
+def provision(request):
+    """Run every step; returns the lines to print at the end."""
+    check_reachable(request)
+    has_wifi = boards.has_wifi(request.board)
+    tree = boards.firmware_tree(request.board, request.firmware_dir)
+    link = BoardLink(request.port)
+    try:
+        link.exec(FREE, "freeing memory")
+        old = read_config(link)
+        prompt_wifi(request, old, has_wifi)
+        install_files(link, tree)
+        write_config(link, board_config(old, request))
+        keys = board_keys(link, request.new_keys)
+        link.reset()
+    finally:
+        link.close()
+    return [
+        "Board %s on %s: config written; message key %s, signing key %s (made on the board)."
+        % (request.user, request.port, fingerprint(keys[0]), fingerprint(keys[1])),
+        register(request, keys),
+        "The board restarted; once the keys are active, `nes send %s TEXT` reaches it." % request.user,
+    ]

@@ -1,0 +1,202 @@
+"""Local copies of NES's services for the demo and the tests: a private
+Mosquitto, the key server as a process, and an SMTP sink that keeps the mails
+the key server sends. Each listens on a free loopback port and stops cleanly."""
+import email
+import email.policy
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
+_URL_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+class ServiceError(RuntimeError):
+    """A service could not be found or started."""
+
+
+def find_program(name, env_var=None):
+    """The path of a program: $env_var, the venv's bin, PATH, then the sbin dirs; None if absent."""
+    if env_var and os.environ.get(env_var):
+        return os.environ[env_var]
+    for directory in (str(pathlib.Path(sys.executable).parent),
+                      *os.environ.get("PATH", "").split(os.pathsep), *SBIN_DIRS):
+        found = shutil.which(name, path=directory)
+        if found:
+            return found
+    return None
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0, proc=None):
+    """Block until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise ServiceError("process exited with %s before listening on %d" % (proc.returncode, port))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise ServiceError("nothing listening on 127.0.0.1:%d after %ss" % (port, timeout))
+
+
+class Mosquitto:
+    """One private Mosquitto that can be stopped, killed and started again on
+    the same port. Persistence is on, so QoS 1 sessions survive a restart."""
+
+    def __init__(self, workdir, extra_config="", exe=None):
+        self.exe = exe or find_program("mosquitto")
+        if not self.exe:
+            raise ServiceError("mosquitto not found; install the Debian package `mosquitto` (make test does)")
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.workdir = pathlib.Path(workdir)
+        self.log = self.workdir / "mosquitto.log"
+        self.conf = self.workdir / "mosquitto.conf"
+        # As root Mosquitto would drop to its own user, which cannot write here.
+        run_as = "user root\n" if os.geteuid() == 0 else ""
+        self.conf.write_text(
+            run_as
+            + "listener %d 127.0.0.1\n" % self.port
+            + "allow_anonymous true\n"
+            "persistence true\n"
+            "persistence_location %s/\n"
+            "autosave_interval 1\n"
+            "max_queued_messages 10000\n"
+            "log_dest file %s\n"
+            "log_type error\nlog_type warning\nlog_type notice\n" % (self.workdir, self.log)
+            + extra_config
+        )
+        self.proc = None
+
+    @property
+    def url(self):
+        return "tcp://%s:%d" % (self.host, self.port)
+
+    def start(self):
+        self.proc = subprocess.Popen([self.exe, "-c", str(self.conf)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for_port(self.port, proc=self.proc)
+        except ServiceError as exc:
+            err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
+            raise ServiceError("mosquitto did not start: %s\n%s" % (exc, err)) from None
+        return self
+
+    def _end(self, how):
+        if self.proc and self.proc.poll() is None:
+            how(self.proc)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self):
+        """Orderly stop: Mosquitto saves its persistence file."""
+        self._end(lambda p: p.terminate())
+
+    def kill(self):
+        """SIGKILL: no chance to save anything."""
+        self._end(lambda p: p.send_signal(signal.SIGKILL))
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+class KeyServer:
+    """`nes-keyserver serve` as a child process on an instance folder of its
+    own; `settings` are NES_KEYSERVER_* values (without the prefix)."""
+
+    def __init__(self, instance, settings=None):
+        self.instance = pathlib.Path(instance)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.settings = {"PUBLIC_URL": self.url, **(settings or {})}
+        self.log = self.instance / "keyserver.log"
+        self.proc = None
+
+    def _command(self, *args):
+        return [sys.executable, "-m", "keyserver.cli", "--instance", str(self.instance), *args]
+
+    def _env(self):
+        env = dict(os.environ)
+        env.update({"NES_KEYSERVER_" + k: str(v) for k, v in self.settings.items()})
+        return env
+
+    def start(self):
+        self.instance.mkdir(parents=True, exist_ok=True)
+        if not (self.instance / "server.key").exists():
+            subprocess.run(self._command("init"), env=self._env(), check=True,
+                           stdout=subprocess.DEVNULL)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(self._command("serve", "--port", str(self.port)),
+                                         env=self._env(), stdout=log, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, timeout=30, proc=self.proc)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class MailSink:
+    """An SMTP server (aiosmtpd) on loopback that keeps every mail it gets."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.messages = []
+        self._cond = threading.Condition()
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._cond:
+            self.messages.append((list(envelope.rcpt_tos), msg))
+            self._cond.notify_all()
+        return "250 OK"
+
+    def start(self):
+        self._controller.start()
+        return self
+
+    def stop(self):
+        self._controller.stop(no_assert=True)
+
+    def wait_for_link(self, address, timeout=20.0, skip=0):
+        """The first link in the (skip+1)-th mail to `address`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                mails = [m for rcpt, m in self.messages if address in rcpt]
+                if len(mails) > skip:
+                    match = _URL_RE.search(mails[skip].get_body(("plain",)).get_content())
+                    if match:
+                        return match.group(0)
+                    raise ServiceError("the mail to %s has no link" % address)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ServiceError("no mail to %s within %ss" % (address, timeout))
+                self._cond.wait(left)

@@ -1,0 +1,162 @@
+"""`nes send` and `nes listen` against a real key server and a real Mosquitto:
+delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
+the replay cache across runs, reconnects and Ctrl-C."""
+import json
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from tests.fixtures.paths import free_port
+
+
+@pytest.fixture
+def pair(nes_factory, mosquitto, keyserver):
+    alice = nes_factory("alice").join(mosquitto, keyserver)
+    bob = nes_factory("bob").join(mosquitto, keyserver)
+    return alice, bob
+
+
+def publish_raw(broker, topic, payload):
+    """Publish bytes on a topic as a foreign client would (QoS 1)."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="intruder")
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        client.publish(topic, payload, qos=1).wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def test_send_and_listen_deliver_a_verified_message(pair):
+    alice, bob = pair
+    listener = bob.listen()
+    sent = alice.run("send", "bob", "hello", "bob").ok()
+    assert "sent to bob" in sent.stdout
+    line = listener.wait_for("stdout", "alice: ")
+    assert line.endswith(" alice: hello bob")
+    code = listener.interrupt()
+    rest = listener.rest("stderr")
+    assert code == 0, rest
+    assert "Traceback" not in "".join(rest)
+
+
+def test_listen_json_prints_one_object_per_line(pair):
+    alice, bob = pair
+    listener = bob.listen("--json")
+    alice.run("send", "bob", "first").ok()
+    alice.run("send", "bob", "-", input="second\nline\n").ok()
+    objects = [json.loads(listener.wait_for("stdout", "{")) for _ in range(2)]
+    assert [o["message"] for o in objects] == ["first", "second\nline"]
+    assert all(o["from"] == "alice" and o["to"] == "bob" for o in objects)
+    assert all(isinstance(o["timestamp"], int) and "T" in o["time"] for o in objects)
+    listener.interrupt()
+
+
+def test_send_reads_the_message_from_stdin(pair):
+    alice, bob = pair
+    listener = bob.listen("--json")
+    alice.run("send", "bob", input="from stdin \u00e9\u2713\n").ok()
+    assert json.loads(listener.wait_for("stdout", "{"))["message"] == "from stdin \u00e9\u2713"
+    listener.interrupt()
+
+
+def test_send_refuses_an_empty_message_and_unknown_users(pair, keyserver):
+    alice, bob = pair
+    assert "empty" in alice.run("send", "bob", input="").failed()
+    assert "does not know 'nobody'" in alice.run("send", "nobody", "hi").failed()
+    assert "not a valid username" in alice.run("send", "No Body", "hi").failed()
+    assert "message too long" in alice.run("send", "bob", "x" * 4000).failed()
+    assert "not UTF-8" in alice.run("send", "bob", input=b"\xff\xfe latin?").failed()
+    keyserver.deactivate("bob")
+    assert "does not know 'bob'" in alice.run("send", "bob", "hi").failed()
+
+
+def test_listen_reports_invalid_frames_and_keeps_going(pair, mosquitto):
+    alice, bob = pair
+    listener = bob.listen()
+    publish_raw(mosquitto, "nes/bob/message", b"not json at all")
+    assert "not a nes/1 frame" in listener.wait_for("stderr", "dropped")
+    publish_raw(mosquitto, "nes/bob/message", b"x" * 5000)
+    assert "over the 4608-byte limit" in listener.wait_for("stderr", "dropped")
+    alice.run("send", "bob", "still listening").ok()
+    assert listener.wait_for("stdout", "alice:").endswith("still listening")
+    assert listener.interrupt() == 0
+
+
+def test_a_frame_for_someone_else_fails_authentication(nes_factory, pair, mosquitto, keyserver):
+    alice, bob = pair
+    carol = nes_factory("carol").join(mosquitto, keyserver)
+    listener = carol.listen()
+    # Carol's topic receives a frame sealed for Bob: carol cannot open it.
+    frame = capture_frame(alice, bob, mosquitto, "for bob only")
+    publish_raw(mosquitto, "nes/carol/message", frame)
+    assert "failed authentication" in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+    assert not any("for bob only" in line for line in listener.seen["stdout"])
+
+
+def capture_frame(sender, recipient, broker, text):
+    """The frame `sender` publishes for `recipient`, as an eavesdropper sees it."""
+    frames = []
+    spy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="spy")
+    spy.on_message = lambda c, u, m: frames.append(m.payload)
+    spy.connect(broker.host, broker.port)
+    spy.subscribe("nes/%s/message" % recipient.name, qos=1)
+    spy.loop_start()
+    try:
+        sender.run("send", recipient.name, text).ok()
+        spy.disconnect()
+    finally:
+        spy.loop_stop()
+    assert len(frames) == 1
+    return frames[0]
+
+
+def test_messages_sent_while_away_arrive_once_on_return(pair, mosquitto):
+    alice, bob = pair
+    bob.listen().interrupt()  # creates bob's persistent session
+    frame = capture_frame(alice, bob, mosquitto, "while you were away")
+    listener = bob.listen()
+    assert listener.wait_for("stdout", "alice:").endswith("while you were away")
+    listener.interrupt()
+    # A redelivery of the same frame to a later run is recognised by the saved replay cache.
+    listener = bob.listen()
+    publish_raw(mosquitto, "nes/bob/message", frame)
+    assert "already received" in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+    assert not any("alice:" in line for line in listener.seen["stdout"])
+
+
+def test_listen_reconnects_after_the_broker_restarts(pair, mosquitto):
+    alice, bob = pair
+    listener = bob.listen()
+    mosquitto.restart()
+    listener.wait_for("stderr", "lost")
+    listener.wait_for("stderr", "reconnected")
+    alice.run("send", "bob", "after the restart").ok()
+    assert listener.wait_for("stdout", "alice:").endswith("after the restart")
+    listener.interrupt()
+
+
+def test_unreachable_services_are_one_line_errors(pair):
+    alice, bob = pair
+    nowhere = "127.0.0.1:%d" % free_port()
+    assert "cannot connect to the broker" in alice.run("-b", "tcp://" + nowhere, "send", "bob", "hi").failed()
+    assert "cannot connect to the broker" in alice.run("listen", "-b", "tcp://" + nowhere).failed()
+    assert "cannot reach the key server" in alice.run("send", "carol", "hi", "-p", "http://" + nowhere).failed()
+    # bob's key is pinned (by the first send): without the key server it is used, with a notice.
+    listener = bob.listen()
+    sent = alice.run("send", "bob", "pinned", "-p", "http://" + nowhere).ok()
+    assert "cannot reach the key server" in sent.stderr and "pinned key of bob" in sent.stderr
+    assert listener.wait_for("stdout", "alice:").endswith("pinned")
+    listener.interrupt()
+
+
+def test_sender_text_is_made_safe_for_the_terminal(pair):
+    alice, bob = pair
+    listener = bob.listen()
+    alice.run("send", "bob", "red \x1b[31m alert\u202e").ok()
+    line = listener.wait_for("stdout", "alice:")
+    assert "\x1b" not in line and "\\x1b[31m" in line and "\\u202e" in line
+    listener.interrupt()
