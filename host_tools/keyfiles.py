@@ -2,6 +2,7 @@
 private files mode 0600) and the key server's pinned public key."""
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import pathlib
@@ -59,7 +60,10 @@ def write_key(path, key, private):
     path = pathlib.Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    # A leftover .tmp (or a link planted there) must not lend its mode or target to a key.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600 if private else 0o644)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(b64(key) + "\n")
     os.replace(tmp, path)

@@ -11,10 +11,10 @@ import contextlib
 
 from sqlalchemy import (
     BigInteger, Column, Index, MetaData, String, Table, create_engine, delete, func, insert,
-    select, text, update,
+    inspect, select, text, update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 PENDING = "pending"
 ACTIVE = "active"
@@ -139,7 +139,13 @@ class Store:
         return self.engine.url.get_backend_name()
 
     def create_schema(self):
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except DatabaseError:
+            # Several workers starting on a fresh database race to create the
+            # tables; the loser's CREATE fails. Fine if the tables now exist.
+            if not all(inspect(self.engine).has_table(t.name) for t in metadata.sorted_tables):
+                raise
 
     def drop_schema(self):
         metadata.drop_all(self.engine)
