@@ -149,7 +149,7 @@ _last = [None, None]  # one-entry cache: the seed signed with last -> its public
 
 def _public(seed, a):
     if _last[0] != seed:
-        _last[1] = _encode(_base_mult(a))
+        _last[1] = field.fast.base_mul(a) if field.fast else _encode(_base_mult(a))
         _last[0] = bytes(seed)
     return _last[1]
 
@@ -165,7 +165,7 @@ def sign(seed, msg):
     a, prefix = _expand(seed)
     public = _public(seed, a)
     r = _hash_int(prefix, msg) % L
-    big_r = _encode(_base_mult(r))
+    big_r = field.fast.base_mul(r) if field.fast else _encode(_base_mult(r))
     k = _hash_int(big_r, public, msg) % L
     s = (r + k * a) % L
     return big_r + s.to_bytes(32, "little")
@@ -179,6 +179,8 @@ def verify(public, msg, sig):
     s = int.from_bytes(sig[32:], "little")
     if s >= L:
         return False
+    if field.fast:
+        return field.fast.verify(s, _hash_int(sig[:32], public, msg) % L, public, sig[:32])
     a = _decode(public)
     r = _decode(sig[:32])
     if a is None or r is None:

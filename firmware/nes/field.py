@@ -38,3 +38,12 @@ def decode(data):
 def encode(a):
     """The canonical 32-byte little-endian encoding of a mod p."""
     return (a % P).to_bytes(32, "little")
+
+
+# Where the port compiles viper, whole ladders and scalar multiplications run
+# there (docs/CRYPTO.md); backend_viper decides, before anything big loads.
+try:
+    from .backend_viper import fast
+except ImportError:
+    fast = None
+BACKEND = "viper" if fast else "python"

@@ -121,3 +121,9 @@ class SHA512:
 def sha512(data):
     """The 64-byte SHA-512 of a bytes-like object."""
     return SHA512(data).digest()
+
+
+from .field import fast  # noqa: E402
+
+if fast:  # the viper compression goes with the viper curve code (field.py)
+    from .sha512_viper import SHA512, sha512  # noqa: F811

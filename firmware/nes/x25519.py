@@ -50,6 +50,10 @@ def x25519(k, u):
     return field.encode(mul(x2, field.inv(z2)))
 
 
+if field.fast:
+    x25519 = field.fast.x25519  # noqa: F811
+
+
 def public_key(secret):
     """X25519(secret, 9)."""
     return x25519(secret, _BASE)

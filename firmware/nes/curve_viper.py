@@ -1,0 +1,199 @@
+"""X25519 and the Ed25519 group operations for MicroPython's viper emitter.
+
+The fast path of x25519.py and ed25519.py on ports that compile viper:
+ESP32 (xtensawin), RP2040 (armv6m), the x86-64 unix port. The firmware
+loads it through backend_viper.py (from field.py), which first decides
+whether this board is to use it; under CPython importing it fails.
+
+Programs of field operations for fe_viper.run: the Montgomery ladder, a
+signed comb over a table of multiples of B for key generation and signing,
+and the cofactored double-scalar check for verification. Secret scalars
+reach the arithmetic only through masks: the ladder swaps by masking and
+the table selections read every entry. Not re-entrant: the slots and
+buffers are module state. Design and measurements: docs/CRYPTO.md.
+"""
+import micropython  # no such module under CPython: ImportError
+
+from .curvecode_viper import (
+    AFFINE, COMB, CONSTANTS, DECODE, ENTRY_ADD, ENTRY_NIELS, ENTRY_START, ENTRY_SUB, LADDER,
+    MONTGOMERY_U, P_FINISH, P_TO_Q, P_TO_R, SLOT_COUNT, SLOTS, TIMES_2_16, TO_CACHED, VERIFY_TAIL,
+    WINDOW, WINDOW_TABLE, X_NEGATE, X_TIMES_SQRTM1,
+)
+from .fe_viper import LIMB_BYTES, NIELS_BYTES, convert, run
+
+BACKEND = "viper"
+
+
+@micropython.viper
+def _recode(kb: ptr8, lb: ptr8, out: ptr8):
+    """Comb digits of a scalar k < L in kb[0:32] (kb[32] = 1), with L in lb.
+
+    k + L replaces an even k (same point: [L]B is the identity), by masking.
+    An odd k is sum((2c_i - 1) 2^i) with c_i = bit i + 1 of k and c_255 = 1
+    (the bit in kb[32]). Digit 4*col + blk gathers the teeth c at
+    64*blk + 16*t + col, t = 0..3, as bits t of a nibble."""
+    even = (kb[0] & 1) - 1
+    c = 0
+    j = 0
+    while j < 32:
+        c += kb[j] + (lb[j] & even)
+        kb[j] = c
+        c >>= 8
+        j += 1
+    col = 0
+    while col < 16:
+        blk = 0
+        while blk < 4:
+            v = 0
+            t = 0
+            while t < 4:
+                pos = 64 * blk + 16 * t + col + 1
+                v |= ((kb[pos >> 3] >> (pos & 7)) & 1) << t
+                t += 1
+            out[col * 4 + blk] = v
+            blk += 1
+        col += 1
+
+
+_P = (1 << 255) - 19
+_L = (1 << 252) + 27742317777372353535851937790883648493
+_L_BYTES = _L.to_bytes(32, "little")
+_BASE_U = b"\x09" + bytes(31)
+_ZERO32 = bytes(32)
+
+_mem = bytearray(SLOT_COUNT * LIMB_BYTES)
+_kbuf = bytearray(33)  # a scalar (comb: + the bit 256 set by _recode's caller)
+_digits = bytearray(64)
+_out = bytearray(32)
+_table = bytearray(32 * NIELS_BYTES)  # the comb table, filled on first use
+_table_built = False
+
+
+def _set(slot, data):
+    convert(data, _mem, SLOTS[slot], 1)
+
+
+def _set_int(slot, n):
+    _set(slot, n.to_bytes(32, "little"))
+
+
+def _get(slot):
+    convert(_out, _mem, SLOTS[slot], 0)
+    return bytes(_out)
+
+
+def _exec(prog, k=_kbuf, start=0):
+    run(_mem, prog, k, _table, start)
+
+
+_set_int("ONE", 1)
+
+
+def _comb_table():
+    """The 4 x 8 niels points T[blk][w] = P3 + sum(+-Pt, t < 3) with
+    Pt = [2^(64 blk + 16 t)]B, + where bit t of w is set: every signed
+    combination whose top tooth is +; the others are their negatives."""
+    global _table_built
+    if _table_built:
+        return
+    for slot, n in (("t9", 121666), ("t8", 121665), ("t7", 2), ("t6", 5)):
+        _set_int(slot, n)
+    _exec(CONSTANTS)
+    _decode(_get("t6"))  # B: y = 4/5, x even
+    _exec(P_TO_Q)
+    mem = memoryview(_mem)
+    n0 = SLOTS["N0"] * LIMB_BYTES
+    for blk in range(4):
+        for t in range(4):
+            _exec(TO_CACHED[t])
+            _exec(TIMES_2_16, start=15)
+        for w in range(8):
+            _exec(ENTRY_START)
+            for t in range(3):
+                _exec(ENTRY_ADD[t] if (w >> t) & 1 else ENTRY_SUB[t])
+            _exec(ENTRY_NIELS)
+            at = (blk * 8 + w) * NIELS_BYTES
+            _table[at:at + NIELS_BYTES] = mem[n0:n0 + NIELS_BYTES]
+    _table_built = True
+
+
+def _comb(n):
+    """Q = [n]B, by the signed comb over the table (constant time in n)."""
+    _comb_table()
+    _kbuf[0:32] = (n % _L).to_bytes(32, "little")
+    _kbuf[32] = 1
+    _recode(_kbuf, _L_BYTES, _digits)
+    _exec(COMB, _digits, 15)
+
+
+def base_mul(n):
+    """The 32-byte encoding of [n]B for an integer n >= 0 (RFC 8032 §5.1.2)."""
+    _comb(n)
+    _exec(AFFINE)
+    enc = bytearray(_get("QY"))
+    enc[31] |= (_get("QX")[0] & 1) << 7
+    return bytes(enc)
+
+
+def x25519(k, u):
+    """X25519(k, u) (RFC 7748 §5) for 32-byte k and u; u = 9 takes the
+    fixed-base comb on the birationally equivalent Edwards curve."""
+    if len(k) != 32 or len(u) != 32:
+        raise ValueError("X25519 inputs are 32 bytes")
+    if u == _BASE_U:
+        n = int.from_bytes(k, "little")
+        _comb((n & ((1 << 254) - 8)) | (1 << 254))
+        _exec(MONTGOMERY_U)  # u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y)
+        return _get("N0")
+    _kbuf[0:32] = k
+    _kbuf[0] &= 248
+    _kbuf[31] = (_kbuf[31] & 127) | 64
+    _set("X1", u)
+    _exec(LADDER, _kbuf, 254)
+    return _get("X2")
+
+
+def _decode(enc):
+    """P = the point encoded by 32 bytes (public data, variable time); False
+    when y >= p, x = 0 with the sign bit set, or it is not on the curve."""
+    if int.from_bytes(enc, "little") & ((1 << 255) - 1) >= _P:
+        return False
+    _set("Y", enc)
+    _exec(DECODE)
+    vxx = _get("t5")
+    if vxx != _get("t6"):
+        if vxx != _get("t7"):
+            return False
+        _exec(X_TIMES_SQRTM1)
+    x = _get("PX")
+    sign = enc[31] >> 7
+    if x == _ZERO32 and sign:
+        return False
+    if x[0] & 1 != sign:
+        _exec(X_NEGATE)
+    _exec(P_FINISH)
+    return True
+
+
+def verify(s, k, public, r_enc):
+    """The cofactored check of RFC 8032 §5.1.7 on public data:
+    [8]([s]B - [k]A - R) is the identity, for integers s < L (checked by the
+    caller) and k, and the 32-byte encodings of A and R."""
+    _comb_table()
+    if len(public) != 32 or len(r_enc) != 32 or not _decode(r_enc):
+        return False
+    _exec(P_TO_R)
+    if not _decode(public):
+        return False
+    _exec(WINDOW_TABLE)
+    kb = k.to_bytes(32, "little")
+    carry = 0
+    for i in range(64):  # signed digits in [-8, 8): sign bit 7, magnitude below
+        v = ((kb[i >> 1] >> ((i & 1) * 4)) & 15) + carry
+        carry = (v + 8) >> 4
+        v -= carry << 4
+        _digits[i] = 128 - v if v < 0 else v
+    _exec(WINDOW, _digits, 63)
+    _comb(s)
+    _exec(VERIFY_TAIL)
+    return _get("QX") == _ZERO32 and _get("t5") == _ZERO32

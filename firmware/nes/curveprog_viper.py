@@ -1,0 +1,180 @@
+"""The programs curve_viper.py runs on fe_viper.run, as text, and their
+assembler. The firmware does not load this module: render() writes the
+assembled programs into curvecode_viper.py, which it loads instead (the
+assembler would take about a second of a board's boot). The tests assemble
+their own programs with `asm`.
+"""
+from .fe_viper import OPS
+
+# Slots: constants, X25519 ladder, scratch, points Q (accumulator), P, R,
+# an operand N (niels or cached form), then the verification window table:
+# 9 entries of 4 slots, field f of entry w named "W<w><f>".
+_NAMES = ("ZERO ONE D D2 SQRTM1 X1 X2 Z2 X3 Z3 Y t0 t1 t2 t3 t4 t5 t6 t7 t8 t9 "
+          "QX QY QZ QT PX PY PZ PT RX RY RZ RT N0 N1 N2 N3").split()
+_SLOTS = {name: i for i, name in enumerate(_NAMES)}
+_SLOTS.update(("W%d%d" % (w, f), len(_NAMES) + 4 * w + f) for w in range(9) for f in range(4))
+SLOT_COUNT = len(_SLOTS)
+_OPCODES = {name: i for i, name in enumerate(OPS.split())}
+
+
+def slot(name):
+    return _SLOTS[name]
+
+
+def asm(src):
+    """Assemble "OP d x y; ..." (slot names or numbers, "label:" before an
+    instruction; SWAP, CMOV and COPY take a slot count, 1 by default) into
+    4-byte instructions for fe_viper.run."""
+    code = bytearray()
+    labels = {}
+    for text in src.split(";"):
+        words = text.split()
+        if not words:
+            continue
+        if words[0][-1] == ":":
+            labels[words[0][:-1]] = len(code) // 4
+            words = words[1:]
+        if len(words) == 3 and words[0] in ("SWAP", "CMOV", "COPY"):
+            words.append("1")  # slot count
+        code.append(_OPCODES[words[0]])
+        for word in words[1:]:
+            code.append(labels[word] if word in labels else _SLOTS.get(word) if word in _SLOTS
+                        else int(word))
+        code.extend(bytes(4 - len(words)))
+    return bytes(code)
+
+
+def _power(out, z, inverse=True):
+    """out = z^(p-2) = 1/z, or z^((p-5)/8); scratch t0-t3."""
+    return (
+        "SQR t0 {z}; SQRN t1 t0 2; MUL t1 t1 {z}; MUL t0 t1 t0; SQR t2 t0; MUL t1 t2 t1; "
+        "SQRN t2 t1 5; MUL t1 t2 t1; SQRN t2 t1 10; MUL t2 t2 t1; SQRN t3 t2 20; MUL t2 t3 t2; "
+        "SQRN t2 t2 10; MUL t1 t2 t1; SQRN t2 t1 50; MUL t2 t2 t1; SQRN t3 t2 100; "
+        "MUL t2 t3 t2; SQRN t2 t2 50; MUL t2 t2 t1; "
+        + ("SQRN t2 t2 5; MUL {out} t2 t0; " if inverse else "SQRN t2 t2 2; MUL {out} t2 {z}; ")
+    ).format(out=out, z=z)
+
+
+# Twisted Edwards (a = -1) in extended coordinates, as ed25519.py: doubling
+# dbl-2008-hwcd (T left out when another doubling follows), addition
+# add-2008-hwcd-3 of an operand n in niels form (y+x, y-x, 2d*x*y; z = 1) or
+# cached form (Y+X, Y-X, 2Z, 2d*T). {p} and {n} name the slots.
+_DBL_XYZ = (
+    "SQR t0 {p}X; SQR t1 {p}Y; SQR t2 {p}Z; ADD t2 t2 t2; ADD t3 t0 t1; ADD t4 {p}X {p}Y; "
+    "SQR t4 t4; SUB t4 t3 t4; SUB t0 t0 t1; ADD t1 t2 t0; MUL {p}X t4 t1; MUL {p}Y t0 t3; "
+    "MUL {p}Z t1 t0; "
+)
+_DBL = _DBL_XYZ + "MUL {p}T t4 t3; "
+_HEAD = "SUB t0 {p}Y {p}X; MUL t0 t0 {n}1; ADD t1 {p}Y {p}X; MUL t1 t1 {n}0; "
+_TAIL = ("SUB t4 t1 t0; ADD t1 t1 t0; SUB t0 t3 t2; ADD t3 t3 t2; "
+         "MUL {p}X t4 t0; MUL {p}Y t3 t1; MUL {p}Z t0 t3; MUL {p}T t4 t1; ")
+_MADD = _HEAD + "MUL t2 {p}T {n}2; ADD t3 {p}Z {p}Z; " + _TAIL
+_ADDC = _HEAD + "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; " + _TAIL
+_CACHED = "ADD {n}0 {p}Y {p}X; SUB {n}1 {p}Y {p}X; ADD {n}2 {p}Z {p}Z; MUL {n}3 {p}T D2; "
+_IDENTITY = "COPY {p}X ZERO; COPY {p}Y ONE; COPY {p}Z ONE; COPY {p}T ZERO; "
+_NEGATE = "SWAP N0 N1; SUB t5 ZERO {f}; CMOV {f} t5; "  # by the mask a selection set
+_Q = {"p": "Q", "n": "N"}
+
+# The slots the Python side of curve_viper.py reads or writes by name.
+_NAMED = ("ONE", "Y", "X1", "X2", "QX", "QY", "N0", "PX", "t5", "t6", "t7", "t8", "t9")
+
+
+def programs():
+    """(name, assembled program) for each program curve_viper.py runs."""
+    add_r = _ADDC.format(p="R", n="N") + "END"
+    return [
+        # RFC 7748 §5, bits 254..0 of the clamped k, u in X1
+        ("LADDER", asm(
+            "COPY X2 ONE; COPY Z2 ZERO; COPY X3 X1; COPY Z3 ONE; "
+            "L: BIT; SWAP X2 X3 2; ADD t4 X2 Z2; SUB t5 X2 Z2; ADD t6 X3 Z3; SUB t7 X3 Z3; "
+            "MUL t7 t7 t4; MUL t6 t6 t5; SQR t4 t4; SQR t5 t5; ADD X3 t7 t6; SQR X3 X3; "
+            "SUB Z3 t7 t6; SQR Z3 Z3; MUL Z3 Z3 X1; MUL X2 t4 t5; SUB t5 t4 t5; A24 Z2 t5; "
+            "ADD Z2 Z2 t4; MUL Z2 Z2 t5; LOOP L; FIN; SWAP X2 X3 2; "
+            + _power("Z2", "Z2") + "MUL X2 X2 Z2; FRZ X2 X2; END")),
+        # Q = [k]B, columns 15..0 of the digits, four blocks each
+        ("COMB", asm(
+            _IDENTITY.format(p="Q") + "L: " + _DBL.format(p="Q")
+            + "".join("SELC N0 %d; " % blk + _NEGATE.format(f="N2") + _MADD.format(**_Q)
+                      for blk in range(4)) + "LOOP L; END")),
+        # x, y of Q frozen in QX, QY
+        ("AFFINE", asm(
+            _power("N0", "QZ") + "MUL QX QX N0; MUL QY QY N0; FRZ QX QX; FRZ QY QY; END")),
+        # u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y) of Q, in N0
+        ("MONTGOMERY_U", asm(
+            "ADD N0 QZ QY; SUB N1 QZ QY; " + _power("N1", "N1") + "MUL N0 N0 N1; FRZ N0 N0; END")),
+        # RFC 8032 §5.1.3: x = u v^3 (u v^7)^((p-5)/8), u = y^2 - 1,
+        # v = d y^2 + 1; v x^2, u and -u frozen in t5, t6, t7 to compare
+        ("DECODE", asm(
+            "SQR t5 Y; SUB t6 t5 ONE; MUL t7 t5 D; ADD t7 t7 ONE; SQR t8 t7; MUL t8 t8 t7; "
+            "SQR t9 t8; MUL t9 t9 t7; MUL t9 t9 t6; " + _power("t9", "t9", inverse=False)
+            + "MUL t9 t9 t8; MUL PX t9 t6; SQR t5 PX; MUL t5 t5 t7; FRZ t5 t5; FRZ t6 t6; "
+            "SUB t7 ZERO t6; FRZ t7 t7; FRZ PX PX; END")),
+        ("X_TIMES_SQRTM1", asm("MUL PX PX SQRTM1; FRZ PX PX; END")),
+        ("X_NEGATE", asm("SUB PX ZERO PX; END")),
+        ("P_FINISH", asm("COPY PY Y; COPY PZ ONE; MUL PT PX PY; END")),
+        ("P_TO_R", asm("COPY RX PX 4; END")),
+        ("P_TO_Q", asm("COPY QX PX 4; END")),
+        # W<w> = [w](-A) in cached form, for A in P
+        ("WINDOW_TABLE", asm(
+            "SUB PX ZERO PX; SUB PT ZERO PT; COPY W00 ONE; COPY W01 ONE; ADD W02 ONE ONE; "
+            "COPY W03 ZERO; COPY QX PX 4; " + _CACHED.format(p="Q", n="W1") + "COPY N0 W10 4; "
+            + "".join(_ADDC.format(**_Q) + _CACHED.format(p="Q", n="W%d" % w)
+                      for w in range(2, 9)) + "END")),
+        # [k](-A) by signed 4-bit windows (digits from the top), into P
+        ("WINDOW", asm(
+            _IDENTITY.format(p="Q") + "L: " + _DBL_XYZ.format(p="Q") * 3 + _DBL.format(p="Q")
+            + "SELW N0 W00; " + _NEGATE.format(f="N3") + _ADDC.format(**_Q)
+            + "LOOP L; COPY PX QX 4; END")),
+        # Q = [s]B (the comb's) + P - R, times 8; X and Y - Z of the result
+        # frozen in QX and t5
+        ("VERIFY_TAIL", asm(
+            _CACHED.format(p="P", n="N") + _ADDC.format(**_Q) + "SUB RX ZERO RX; SUB RT ZERO RT; "
+            + _CACHED.format(p="R", n="N") + _ADDC.format(**_Q) + _DBL_XYZ.format(p="Q") * 3
+            + "FRZ QX QX; SUB t5 QY QZ; FRZ t5 t5; END")),
+        # Building the comb table: d = -121665/121666, 2d, sqrt(-1) =
+        # 2^((p-1)/4) into their slots and y = 4/5 of B into t6, from t9 =
+        # 121666, t8 = 121665, t7 = 2, t6 = 5
+        ("CONSTANTS", asm(
+            _power("D", "t9") + "SUB t8 ZERO t8; MUL D D t8; FRZ D D; ADD D2 D D; "
+            + _power("t5", "t7", inverse=False) + "SQR t5 t5; MUL SQRTM1 t5 t7; "
+            "FRZ SQRTM1 SQRTM1; " + _power("t6", "t6") + "ADD t5 ONE ONE; ADD t5 t5 t5; "
+            "MUL t6 t6 t5; FRZ t6 t6; END")),
+        # tooth t: Q kept as W<t>; Q moved 16 bits up
+        ("TO_CACHED", tuple(asm(_CACHED.format(p="Q", n="W%d" % t) + "END") for t in range(4))),
+        ("TIMES_2_16", asm("L: " + _DBL.format(p="Q") + "LOOP L; END")),
+        # a table entry: tooth 3, then tooth t added or subtracted, then niels
+        # form in N0-N2
+        ("ENTRY_START", asm(_IDENTITY.format(p="R") + _ADDC.format(p="R", n="W3") + "END")),
+        ("ENTRY_ADD", tuple(asm("COPY N0 W%d0 4; " % t + add_r) for t in range(3))),
+        ("ENTRY_SUB", tuple(asm(
+            "COPY N0 W{t}1; COPY N1 W{t}0; COPY N2 W{t}2; SUB N3 ZERO W{t}3; ".format(t=t) + add_r)
+            for t in range(3))),
+        ("ENTRY_NIELS", asm(
+            _power("t9", "RZ") + "MUL t8 RX t9; MUL t9 RY t9; ADD N0 t9 t8; SUB N1 t9 t8; "
+            "MUL N2 t8 t9; MUL N2 N2 D2; END")),
+    ]
+
+
+def _literal(code, indent):
+    """Python source for bytes `code`, 20 bytes a line."""
+    lines = ["b'%s'" % "".join("\\x%02x" % b for b in code[i:i + 20])
+             for i in range(0, len(code), 20)]
+    return ("\n" + " " * indent).join(lines)
+
+
+def render():
+    """The text of curvecode_viper.py: the programs, assembled. Run after a
+    change to the texts above (tests/firmware/test_viper.py checks it):
+    micropython -c "from nes import curveprog_viper as p; print(p.render(), end='')"
+    """
+    out = ['"""The programs of curveprog_viper.py, assembled for fe_viper.run. Generated',
+           'by curveprog_viper.render(); tests/firmware/test_viper.py checks that this file',
+           'is current. Data only: assembling on the board would cost a second at boot."""',
+           "SLOT_COUNT = %d" % SLOT_COUNT,
+           "SLOTS = {\n    %s,\n}" % ",\n    ".join('"%s": %d' % (n, slot(n)) for n in _NAMED)]
+    for name, code in programs():
+        if isinstance(code, tuple):
+            out.append("%s = (\n    %s,\n)" % (name, ",\n    ".join(_literal(c, 4) for c in code)))
+        else:
+            out.append("%s = (\n    %s\n)" % (name, _literal(code, 4)))
+    return "\n".join(out) + "\n"
