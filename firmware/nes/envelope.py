@@ -89,7 +89,7 @@ def _check_seal_inputs(sender, recipient, timestamp, text, keys):
 
 def seal_with(sender, sign_seed, recipient, recipient_message_public, text,
               timestamp_ms, ephemeral, file_key, iv):
-    """The frame (UTF-8 bytes) for the given random inputs e, K, iv (§6)."""
+    """The frame (UTF-8, in a bytearray) for the given random inputs e, K, iv (§6)."""
     _check_seal_inputs(sender, recipient, timestamp_ms, text, (
         (sign_seed, KEY_BYTES), (recipient_message_public, KEY_BYTES),
         (ephemeral, KEY_BYTES), (file_key, KEY_BYTES), (iv, IV_BYTES)))
@@ -125,7 +125,7 @@ def seal_with(sender, sign_seed, recipient, recipient_message_public, text,
     pos = _put(view, b64.encode_into(frame, pos, ct), _SIG)
     _put(view, b64.encode_into(frame, pos, signature), _TAIL)
     ct = view = None
-    return bytes(frame)
+    return frame  # a bytearray: copying it to bytes could need a second contiguous block
 
 
 def _seal_in_place(ct, size, sender, sign_seed, recipient, recipient_message_public,
@@ -246,8 +246,12 @@ def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
     try:
         aes.decrypt_in_place(enc_key, _read(ct_text, 1, 1 + IV_BYTES), plain)
         sender, recipient, timestamp, text = inner.parse_raw(plain)
+        # Decoded now, while the heap is least fragmented; the buffer it
+        # views is dropped before the signature arithmetic churns the heap.
+        text = str(text, "utf-8")
     except ValueError:
         raise AuthenticationError("frame not authentic")
+    plain = None
 
     sign_public = sign_key_for(sender)
     if sign_public is None:
@@ -262,4 +266,4 @@ def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
         raise TimestampError("timestamp outside the accepted window")
     if replay is not None:
         replay.accept(sig, timestamp, now_ms)
-    return Message(sender, recipient, timestamp, str(text, "utf-8"))
+    return Message(sender, recipient, timestamp, text)
