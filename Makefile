@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+UMQTT := build/lib/umqtt/simple.py
 
 .PHONY: demo demo-shell test venv system-deps
 
@@ -16,7 +17,7 @@ demo: $(INSTALLED) system-deps
 demo-shell: $(INSTALLED) system-deps
 	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
 
-test: $(INSTALLED) system-deps
+test: $(INSTALLED) system-deps $(UMQTT)
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
@@ -61,3 +62,13 @@ $(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
 
 bench-deps:
 	@tools/ensure-packages nginx=/usr/sbin/nginx wrk=wrk
+
+# Board file trees build/firmware/{esp32,pico_w,unix}/: firmware/ and the board
+# profile compiled to .mpy by mpy-cross, with umqtt.simple fetched from PyPI
+# (micropython-umqtt.simple; never kept in the repository).
+.PHONY: firmware
+firmware: $(INSTALLED) $(UMQTT)
+	$(PY) tools/build_firmware.py
+
+$(UMQTT): | $(INSTALLED)
+	$(PY) tools/fetch_umqtt.py

@@ -1,0 +1,35 @@
+"""NES on the board. After Ctrl-C stops the main loop, at the serial REPL:
+
+    import nes
+    nes.send("alice", "text"); nes.inbox(); nes.poll(); nes.run(); nes.whoami()
+
+(the whole API: nes/repl.py). This package module stays tiny and imports
+nothing, so that `import nes.envelope` (or any crypto module) does not pull
+in the application, and the REPL API is loaded only when first used."""
+_API = ("send", "inbox", "poll", "run", "whoami", "on_message", "trust")
+
+
+def __getattr__(name):
+    if name in _API:
+        from nes import repl
+
+        return getattr(repl, name)
+    if name.startswith("_"):
+        raise AttributeError(name)
+    # `from nes import x` asks the package first, and MicroPython does not
+    # go on to import submodule x when this raises: import it here (from
+    # sys.modules, which also holds a module still being imported).
+    import sys
+
+    __import__("nes." + name)
+    return sys.modules["nes." + name]
+
+
+def unload(name):
+    """Forget submodule nes.<name> so the heap gets its code back (the next
+    import loads it again): the application drops what it needs only at
+    start or for a key lookup, as the smaller boards have a few tens of KB."""
+    import sys
+
+    sys.modules.pop("nes." + name, None)
+    globals().pop(name, None)

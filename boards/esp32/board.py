@@ -1,0 +1,28 @@
+"""Board profile: ESP32 (a classic ESP32-WROOM-32 DevKit; ESP32-S2/S3/C3
+boards work too). Installed as /lib/board.py.
+
+LED: GPIO 2 (the blue LED of most DevKits). Sensor: the MCU's temperature,
+esp32.mcu_temperature() (ESP32-S2/S3/C3); the classic ESP32 lacks it and
+esp32.raw_temperature() (Fahrenheit, uncalibrated) stands in. Wi-Fi and NTP
+time come from nes.wifi."""
+import esp32
+from machine import Pin
+
+from nes.wifi import connect, ensure, sync_time  # noqa: F401 (the board API)
+
+NAME = "esp32"
+HAS_WIFI = True
+LED_PIN = 2
+
+_led = Pin(LED_PIN, Pin.OUT, value=0)
+
+
+def led(on):
+    _led.value(1 if on else 0)
+
+
+def temperature():
+    """The MCU temperature in degrees Celsius."""
+    if hasattr(esp32, "mcu_temperature"):
+        return esp32.mcu_temperature()
+    return (esp32.raw_temperature() - 32) / 1.8

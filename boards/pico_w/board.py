@@ -1,0 +1,25 @@
+"""Board profile: Raspberry Pi Pico W (RP2040 + CYW43439 Wi-Fi). Installed
+as /lib/board.py.
+
+LED: the on-board LED, wired to the Wi-Fi chip (Pin("LED")). Sensor: the
+RP2040's temperature sensor on ADC channel 4 (datasheet §4.9.5:
+T = 27 - (V - 0.706) / 0.001721). Wi-Fi and NTP time come from nes.wifi."""
+from machine import ADC, Pin
+
+from nes.wifi import connect, ensure, sync_time  # noqa: F401 (the board API)
+
+NAME = "pico_w"
+HAS_WIFI = True
+
+_led = Pin("LED", Pin.OUT, value=0)
+_sensor = ADC(4)
+
+
+def led(on):
+    _led.value(1 if on else 0)
+
+
+def temperature():
+    """The RP2040 die temperature in degrees Celsius."""
+    volts = _sensor.read_u16() * 3.3 / 65535
+    return 27 - (volts - 0.706) / 0.001721

@@ -1,0 +1,42 @@
+"""Board profile: the virtual board (MicroPython unix port behind a pty,
+host_tools/vboard.py). Installed as /lib/board.py.
+
+No Wi-Fi: the host's network is used as is. Time: the host clock, already
+right. LED: a state and a count of blinks, readable from the REPL
+(board.led_state, board.blinks). Sensor: a simulated temperature that drifts
+slowly around 21 degrees Celsius."""
+import math
+import os
+import time
+
+NAME = "unix"
+HAS_WIFI = False
+
+led_state = 0
+blinks = 0
+
+
+def led(on):
+    global led_state, blinks
+    if on and not led_state:
+        blinks += 1
+    led_state = 1 if on else 0
+
+
+def temperature():
+    """A plausible room temperature: a slow daily swing plus a little noise."""
+    swing = math.sin(time.time() * 2 * math.pi / 86400)
+    noise = (os.urandom(1)[0] - 128) / 1280
+    return 21 + 1.5 * swing + noise
+
+
+def connect(ssid=None, password=None, country=None):
+    return None
+
+
+def ensure(ssid=None, password=None, country=None):
+    return None
+
+
+def sync_time():
+    return True

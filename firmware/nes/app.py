@@ -1,0 +1,220 @@
+"""The NES application: once online, loop — post sensor readings to the
+configured recipients at the configured interval, receive and open frames,
+print each verified message (sender, time, text) and blink the LED, drop
+anything invalid with a one-line reason, and keep running.
+
+nes/startup.py checks the configuration and keys, creates the App and brings
+the board online; this module holds only what runs afterwards, the heap of
+the smaller boards being a few tens of KB. After Ctrl-C the same App serves
+the REPL API (nes/repl.py). Functions in `hooks` (nes.on_message) are called
+with each verified Message.
+
+A message's text is printed with control characters escaped, so it can
+neither fake further console lines nor send terminal escape sequences; a
+newline is kept, as an indented line."""
+import sys
+import time
+from binascii import hexlify
+
+import board
+import nes
+
+from . import clock, envelope, storage
+from .constants import const
+from .errors import AuthenticationError, DirectoryError
+from .peers import KeyChangedError
+
+hooks = []
+_INBOX = const(8)  # messages kept for nes.inbox() ...
+_INBOX_CHARS = const(2048)  # ... and at most about this much text
+_RECHECK_MS = const(600000)  # a pinned key is re-checked at most this often
+_LOOP_MS = const(1000)  # longest wait of one loop turn
+_BLINK_MS = const(80)
+
+_app = None
+
+
+def topic(user):
+    return "nes/%s/message" % user
+
+
+def describe(exc):
+    """One line for an exception: class and message, never a traceback."""
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def _printable(text):
+    # Works on the UTF-8 bytes, in runs between control characters, so a
+    # long text costs a few copies of itself, not an object per character.
+    raw = text.encode()
+    parts = []
+    start = i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        c1 = b == 0xC2 and i + 1 < n and 0x80 <= raw[i + 1] < 0xA0  # U+0080..U+009F
+        if c1 or b < 0x20 or b == 0x7F:
+            parts.append(raw[start:i])
+            parts.append(b"\n    " if b == 0x0A else b"\\x%02x" % (raw[i + 1] if c1 else b))
+            i += 2 if c1 else 1
+            start = i
+        else:
+            i += 1
+    if not parts:
+        return text
+    parts.append(raw[start:])
+    return b"".join(parts).decode()
+
+
+def _write_replay(cache):
+    # The format of ReplayCache.to_dict(), written entry by entry: to_dict()
+    # would build the whole list first, several KB of heap on a full cache.
+    def write(f):
+        f.write('{"floor": %d, "seen": [' % cache.floor)
+        sep = ""
+        for key, ts in cache._seen.items():
+            f.write('%s["%s", %d]' % (sep, hexlify(key).decode(), ts))
+            sep = ", "
+        f.write("]}")
+
+    return write
+
+
+class App:
+    """The board's one App (get() returns it), built by nes/startup.py: cfg,
+    keys, peers, replay cache, the sensor poster when configured, and the
+    transport (set right after, as it calls back into the App)."""
+
+    def __init__(self, cfg, keys, peers, replay, poster):
+        global _app
+        _app = self
+        self.cfg = cfg
+        self.keys = keys
+        self.peers = peers
+        self.replay = replay
+        self.poster = poster
+        self.transport = None
+        self.inbox = []
+        self.fresh = []
+        self.online = False
+        self._claimed = None
+        self._checked = {}
+
+    def start(self):
+        """Bring the board online the first time; later, check the link."""
+        if self.online:
+            board.ensure(self.cfg.wifi_ssid, self.cfg.wifi_password, self.cfg.wifi_country)
+            return
+        from . import startup
+
+        startup.online(self)
+        nes.unload("startup")
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, to, text):
+        """Seal `text` for user `to` and publish it; True once the broker has
+        it, False when queued behind the frame being handled."""
+        to = to.lower() if isinstance(to, str) else to
+        found = self.peers.keys(to)
+        if found is None:
+            raise DirectoryError("the key server does not know %s" % to)
+        frame = envelope.seal(self.cfg.user, self.keys[2], to, found[0], text, clock.now_ms())
+        self.start()
+        return self.transport.send(topic(to), frame)
+
+    # -- receiving ----------------------------------------------------------
+
+    def _sign_key_for(self, name):
+        self._claimed = name if name in self.peers else None
+        return self.peers.sign_key(name)
+
+    def on_frame(self, payload):
+        """Open one received frame; print it, or one line saying why not."""
+        self._claimed = None
+        try:
+            msg = envelope.open_frame(payload, self.cfg.user, self.keys[0],
+                                      self._sign_key_for, clock.now_ms(), self.replay)
+        except Exception as exc:  # whatever a frame does, the board keeps running
+            print("drop: " + describe(exc))
+            if isinstance(exc, AuthenticationError) and self._claimed:
+                self._recheck(self._claimed)
+            return
+        self._accept(msg)
+        try:
+            storage.write_with(storage.path("replay.json"), _write_replay(self.replay))
+        except Exception as exc:  # the message was shown; only the restart protection suffers
+            print("nes: replay cache not saved: " + describe(exc))
+
+    def on_drop(self, reason):
+        print("drop: " + reason)
+
+    def _recheck(self, name):
+        """A frame claiming a pinned sender failed: has that user's key
+        changed on the key server? Reported, never accepted by itself."""
+        now = time.ticks_ms()
+        last = self._checked.get(name)
+        if last is not None and time.ticks_diff(now, last) < _RECHECK_MS:
+            return
+        self._checked[name] = now
+        try:
+            self.peers.check(name)
+        except KeyChangedError as exc:
+            print("WARNING: %s" % exc)
+        except Exception as exc:
+            print("peers: cannot check the key of %s: %s" % (name, describe(exc)))
+
+    def _accept(self, msg):
+        print("message from %s at %s UTC: %s" % (msg.sender, clock.iso(msg.timestamp), _printable(msg.text)))
+        entry = (msg.sender, msg.timestamp, msg.text)
+        for kept in (self.inbox, self.fresh):
+            kept.append(entry)
+            while len(kept) > 1 and (len(kept) > _INBOX or sum(len(e[2]) for e in kept) > _INBOX_CHARS):
+                kept.pop(0)
+        board.led(1)
+        time.sleep_ms(_BLINK_MS)
+        board.led(0)
+        for hook in hooks:
+            try:
+                hook(msg)
+            except Exception as exc:
+                print("hook: %s failed: %s" % (getattr(hook, "__name__", "hook"), describe(exc)))
+
+    # -- the loop -----------------------------------------------------------
+
+    def poll(self, timeout_ms=0):
+        """Handle what has arrived (waiting up to `timeout_ms` for something);
+        return the messages that are new since the last poll."""
+        self.start()
+        self.transport.poll(timeout_ms)
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+    def run(self):
+        """The main loop; runs until Ctrl-C."""
+        self.start()
+        print("nes: running; Ctrl-C for the REPL, then: import nes; nes.send(\"name\", \"text\")")
+        while True:
+            try:
+                self.start()
+                poster = self.poster
+                if poster and poster.due():
+                    poster.post(self.send)
+                self.transport.poll(poster.wait_ms(_LOOP_MS) if poster else _LOOP_MS)
+            except Exception as exc:  # a bug must not leave a board deaf
+                print("nes: unexpected error: " + describe(exc))
+                sys.print_exception(exc)
+                time.sleep_ms(_LOOP_MS)
+
+
+def get():
+    """The board's one App: the running one, else built from flash."""
+    if _app is None:
+        from . import startup
+
+        try:
+            startup.create()
+        finally:
+            nes.unload("startup")
+    return _app

@@ -1,0 +1,52 @@
+"""The serial REPL API behind `import nes` (nes/__init__.py loads this module
+on first use, so that a running board does not keep it in its heap):
+
+    nes.send("alice", "text")   # seal for alice and publish; True when the broker has it
+    nes.inbox()                 # the messages received, oldest first: (sender, ms, text)
+    nes.poll(timeout_ms=0)      # handle what has arrived; the new messages
+    nes.run()                   # restart the main loop
+    nes.whoami()                # this board's user, board, broker and public keys
+    nes.on_message(fn)          # call fn(message) for every verified message
+    nes.trust("alice")          # accept alice's new keys after a reported key change"""
+import board
+
+from . import app, b64
+
+
+def send(to, text):
+    return app.get().send(to, text)
+
+
+def inbox():
+    return list(app.get().inbox)
+
+
+def poll(timeout_ms=0):
+    return app.get().poll(timeout_ms)
+
+
+def run():
+    app.get().run()
+
+
+def whoami():
+    a = app.get()
+    cfg = a.cfg
+    return {
+        "user": cfg.user,
+        "board": board.NAME,
+        "client_id": cfg.broker_client_id,
+        "broker": "%s:%d" % (cfg.broker_host, cfg.broker_port),
+        "public_key_message": b64.encode_str(a.keys[1]),
+        "public_key_sign": b64.encode_str(a.keys[3]),
+    }
+
+
+def on_message(fn):
+    app.hooks.append(fn)
+    return fn
+
+
+def trust(name):
+    found = app.get().peers.trust(name.lower())
+    return {"public_key_message": b64.encode_str(found[0]), "public_key_sign": b64.encode_str(found[1])}

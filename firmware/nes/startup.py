@@ -1,0 +1,118 @@
+"""Board start: check the configuration and the keys, only then load the
+application and build it, and bring the board online (network, clock,
+broker). A board that is not provisioned yet thus keeps its heap for the REPL
+and for provisioning, and none of this code stays loaded once the board runs:
+the module is unloaded after use."""
+import gc
+import time
+
+import board
+import nes
+
+from . import clock, storage
+from .constants import const
+
+# Loaded largest first, collecting in between, so that the heap is left in
+# few large free blocks rather than many small ones.
+_MODULES = ("envelope", "transport", "peers", "app")
+_NETWORK_PAUSE_MS = const(30000)
+
+
+class SetupError(Exception):
+    """The board cannot start: bad configuration or no keys; one line per problem."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def configure():
+    """(config, keys) from flash; SetupError listing every problem."""
+    from . import config, identity
+
+    try:
+        cfg = config.load(has_wifi=board.HAS_WIFI)
+    except config.ConfigError as exc:
+        problems = exc.problems + ["fix %s, then reset the board" % config.PATH]
+        raise SetupError(["config: " + p for p in problems])
+    finally:
+        nes.unload("config")
+    keys = identity.load()
+    nes.unload("identity")
+    if keys is None:
+        raise SetupError(["nes: this board has no keys: run `nes provision` on the host "
+                          "(or nes.provision.generate() here)"])
+    return cfg, keys
+
+
+def _replay_cache():
+    from .replay import ReplayCache
+
+    path = storage.path("replay.json")
+    try:
+        data = storage.load_json(path)
+        if data is not None:
+            return ReplayCache.from_dict(data)
+    except ValueError:
+        print("nes: %s is damaged; starting an empty replay cache" % path)
+    return ReplayCache()
+
+
+def create():
+    """The board's App, from the configuration and keys on flash (SetupError)."""
+    cfg, keys = configure()
+    replay = _replay_cache()  # before the big modules: its parsing leaves no holes among them
+    for name in _MODULES:
+        __import__("nes." + name)
+        gc.collect()
+    from .app import App, topic
+    from .peers import Peers
+    from .transport import Transport, umqtt_origin
+
+    print("nes: user %s on %s; umqtt.simple %s" % (cfg.user, board.NAME, umqtt_origin()))
+    poster = None
+    if cfg.sensor_recipients and cfg.sensor_interval:
+        from .sensor import Poster
+
+        poster = Poster(board, cfg.sensor_recipients, cfg.sensor_interval)
+    app = App(cfg, keys, Peers(cfg.keyserver_url, cfg.keyserver_public_key), replay, poster)
+    app.transport = Transport(
+        cfg.broker_host, cfg.broker_port, cfg.broker_client_id, topic(cfg.user),
+        app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive)
+    return app
+
+
+def online(app):
+    """Network (retried until it comes), clock, then the broker."""
+    cfg = app.cfg
+    while True:
+        try:
+            board.connect(cfg.wifi_ssid, cfg.wifi_password, cfg.wifi_country)
+            break
+        except OSError as exc:
+            print("nes: no network (%s); retrying in %d s" % (exc, _NETWORK_PAUSE_MS // 1000))
+            time.sleep_ms(_NETWORK_PAUSE_MS)
+    if not board.sync_time():
+        print("time: clock not synchronised")
+    if not clock.is_set():
+        print("time: the clock is not set; messages will be refused until it is")
+    print("time: %s UTC" % clock.iso(clock.now_ms()))
+    app.transport.start()
+    app.online = True
+
+
+def main():
+    """Entry point of /main.py: the application, online and ready to run();
+    None (and why, on the console) when the board cannot start."""
+    print("nes: board %s" % board.NAME)
+    try:
+        app = create()
+    except SetupError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print("nes: not started")
+        app = None
+    else:
+        online(app)
+    nes.unload("startup")
+    return app

@@ -1,0 +1,267 @@
+"""MQTT transport: `umqtt.simple` (a dependency, frozen in some firmware
+images, in /lib on others) plus what it lacks:
+
+- keepalive pings, and a connection declared dead when a ping goes unanswered;
+- reconnection with exponential backoff, resubscribing each time;
+- a persistent session (clean_session=False) under a stable client id with a
+  QoS 1 subscription, so frames sent while the board was away are delivered;
+- QoS 1 acknowledgement only after the frame was handled, so a frame cut off
+  by a lost connection is delivered again (the replay cache drops repeats);
+- packet identifiers that wrap from 65535 to 1 (umqtt.simple lets them run
+  past 16 bits, and a QoS 1 publish then never sees its PUBACK);
+- a maximum payload size: a larger PUBLISH is read through in small chunks and
+  dropped, never buffered whole (PROTOCOL §11); so is one the heap has no room
+  for, which would otherwise come back after every reconnect;
+- publishes requested while a frame is being handled are queued, not nested."""
+import select
+import time
+
+try:
+    from umqtt.simple import MQTTClient, MQTTException
+except ImportError:
+    raise ImportError("umqtt.simple is neither frozen in this firmware nor in /lib/umqtt "
+                      "(`nes provision` installs it)")
+
+from .constants import MAX_FRAME_BYTES, const
+
+_PUBLISH = const(0x30)
+_PINGRESP = const(0xD0)
+_CHUNK = const(256)
+_MAX_PID = const(65535)
+_MIN_BACKOFF_MS = const(500)
+_MAX_BACKOFF_MS = const(60000)
+_SEND_ATTEMPTS = const(3)
+_ERRORS = (OSError, MQTTException, AssertionError, IndexError, ValueError, TypeError)
+
+
+def umqtt_origin():
+    """Where umqtt.simple was imported from: frozen into the firmware image,
+    or a file on the board's flash."""
+    import umqtt.simple
+
+    where = getattr(umqtt.simple, "__file__", "")
+    return where if where.startswith("/") else "frozen in the firmware"
+
+
+def _reason(exc):
+    if isinstance(exc, MQTTException):
+        return "broker refused the connection (code %s)" % exc.args[0]
+    return "%s %s" % (type(exc).__name__, exc)
+
+
+class Transport(MQTTClient):
+    """umqtt.simple's client, with its own wait_msg (oversized payloads are
+    skipped unread, PINGRESP is recorded, a packet left half-processed marks
+    the stream `torn` so it is not used again) and a connection manager."""
+
+    def __init__(self, host, port, client_id, topic, on_frame, on_drop,
+                 user=None, password=None, keepalive=60):
+        if user is not None and password is None:
+            password = ""  # umqtt.simple sends a password whenever there is a user
+        super().__init__(client_id, host, port, user, password, keepalive)
+        self.host = host
+        self.topic = topic
+        self.on_frame = on_frame
+        self.on_drop = on_drop
+        self.keepalive_ms = keepalive * 1000
+        self.connected = False
+        self.torn = False
+        self.pong = True
+        self.outbox = []
+        self._handling = False
+        self._poller = None
+        self._sent_at = 0
+        self._ping_at = None
+        self.set_callback(self._deliver)
+
+    # -- reading packets ----------------------------------------------------
+
+    def _take(self, n):
+        data = self.sock.read(n)
+        if not data or len(data) != n:
+            raise OSError("connection closed")
+        return data
+
+    def _length(self):
+        n = shift = 0
+        while shift < 28:
+            byte = self._take(1)[0]
+            n |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return n
+            shift += 7
+        raise OSError("malformed packet length")
+
+    def _skip(self, n):
+        while n:
+            n -= len(self._take(min(n, _CHUNK)))
+
+    def wait_msg(self):
+        op = self._take(1)[0]
+        if op == _PINGRESP:
+            self._take(1)
+            self.pong = True
+            return None
+        if op & 0xF0 != _PUBLISH:
+            return op  # the caller (umqtt's publish/subscribe) reads the rest
+        self.torn = True
+        size = self._length()
+        topic_len = int.from_bytes(self._take(2), "big")
+        self._skip(topic_len)  # only our own topic is subscribed
+        size -= 2 + topic_len
+        pid = None
+        if op & 6:
+            pid = self._take(2)
+            size -= 2
+        if size < 0:
+            raise OSError("malformed PUBLISH")
+        payload = None
+        if size > MAX_FRAME_BYTES:
+            reason = "FormatError: frame of %d bytes is over the limit"
+        else:
+            reason = "MemoryError: no room for a frame of %d bytes"
+            try:
+                payload = self._take(size) if size else b""
+            except MemoryError:  # raised before anything was read
+                pass
+        if payload is None:
+            self._skip(size)
+            self.on_drop(reason % size)
+        else:
+            self.cb(self.topic, payload)
+        if op & 6 == 2:
+            self.sock.write(b"\x40\x02" + pid)
+        self.torn = False
+        return op
+
+    # -- connection ---------------------------------------------------------
+
+    def start(self):
+        """Connect and subscribe, retrying with exponential backoff until it
+        works (Ctrl-C interrupts)."""
+        pause = _MIN_BACKOFF_MS
+        while not self.connected:
+            try:
+                self._open()
+            except _ERRORS as exc:
+                self._close()
+                print("mqtt: cannot reach %s:%d (%s); retrying in %d ms"
+                      % (self.host, self.port, _reason(exc), pause))
+                time.sleep_ms(pause)
+                pause = min(pause * 2, _MAX_BACKOFF_MS)
+
+    def _open(self):
+        self._close()
+        resumed = self.connect(clean_session=False)
+        self.sock.settimeout(max(self.keepalive_ms // 2000, 5))
+        self.torn = False
+        self.pong = True
+        self._ping_at = None
+        self._poller = select.poll()
+        self._poller.register(self.sock, select.POLLIN)
+        self.connected = True
+        self._wrap_pid()
+        self.subscribe(self.topic.encode(), 1)
+        self._sent_at = time.ticks_ms()
+        print("mqtt: connected to %s:%d as %s (%s); subscribed to %s"
+              % (self.host, self.port, self.client_id,
+                 "session resumed" if resumed else "new session", self.topic))
+
+    def _close(self):
+        self.connected = False
+        self._poller = None
+        sock, self.sock = self.sock, None
+        if sock:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _lost(self, exc):
+        print("mqtt: connection lost (%s); reconnecting" % _reason(exc))
+        self._close()
+
+    def close(self):
+        """Disconnect cleanly; the broker keeps the session for next time."""
+        if self.connected:
+            try:
+                self.disconnect()
+            except OSError:
+                pass
+        self._close()
+
+    def _wrap_pid(self):
+        # umqtt increments pid before use: keep it in 1..65535.
+        self.pid %= _MAX_PID
+
+    def _usable(self):
+        if self.connected and self.torn:
+            self._lost(OSError("a packet was interrupted"))
+        self.start()
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, topic, payload):
+        """Publish with QoS 1; True once the broker acknowledged it, False when
+        queued because a frame is being handled (sent by the next poll)."""
+        if self._handling:
+            self.outbox.append((topic, payload))
+            return False
+        for _ in range(_SEND_ATTEMPTS):
+            self._usable()
+            try:
+                self._wrap_pid()
+                self.publish(topic.encode(), payload, False, 1)
+                self._sent_at = time.ticks_ms()
+                return True
+            except _ERRORS as exc:
+                self._lost(exc)
+                failure = exc
+        raise OSError("not sent: %s" % _reason(failure))
+
+    def _flush(self):
+        while self.outbox and not self._handling:
+            self.send(*self.outbox.pop(0))
+
+    # -- receiving ----------------------------------------------------------
+
+    def _deliver(self, topic, payload):
+        self._handling = True
+        try:
+            self.on_frame(payload)
+        finally:
+            self._handling = False
+
+    def _alive(self, now):
+        """Ping when idle for half the keepalive; False when the last ping
+        went unanswered for that long."""
+        half = self.keepalive_ms // 2
+        if self._ping_at is not None and not self.pong:
+            return time.ticks_diff(now, self._ping_at) < half
+        if time.ticks_diff(now, self._sent_at) >= half:
+            self.pong = False
+            self.ping()
+            self._ping_at = self._sent_at = now
+        return True
+
+    def poll(self, timeout_ms=0):
+        """Handle what the broker sends within `timeout_ms`; keep the
+        connection alive and reconnect when it is lost. Returns the number of
+        packets handled."""
+        handled = 0
+        try:
+            self._usable()
+            self._flush()
+            if not self._alive(time.ticks_ms()):
+                raise OSError("no answer to ping")
+            wait = min(timeout_ms, self.keepalive_ms // 4)
+            while self._poller.poll(wait):
+                op = self.wait_msg()
+                handled += 1
+                if op is not None and op & 0xF0 != _PUBLISH:
+                    self._skip(self._length())  # a stray acknowledgement
+                self._flush()
+                wait = 0
+        except _ERRORS as exc:
+            self._lost(exc)
+        return handled

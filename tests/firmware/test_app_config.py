@@ -1,0 +1,82 @@
+"""The configuration on the board's flash (/nesdata/config.json) is checked
+at start: every bad or missing key gets a line of its own, values are never
+echoed, and a board that cannot start says so and leaves a usable REPL."""
+import json
+
+from tests.fixtures.vboard import board_config, register
+
+
+def test_every_problem_gets_its_own_line_and_no_value_is_echoed(vboard_factory):
+    config = {
+        "user": "Not A Name!",
+        "brokr": {},
+        "broker": {"port": 70000, "password": 12, "colour": "red"},
+        "keyserver": {"url": "ftp://keys.example", "public_key": "c2VjcmV0LXZhbHVl"},
+        "sensor": {"recipients": ["bob", 7], "interval": -5},
+    }
+    board = vboard_factory(config=config)
+    out = board.wait_for("nes: not started", fail_on=())
+    for line in (
+        "config: unknown key 'brokr'",
+        "config: unknown key 'broker.colour'",
+        "config: user must be a username",
+        "config: broker.host is missing",
+        "config: broker.port must be an integer from 1 to 65535",
+        "config: broker.password must be a string or null",
+        "config: keyserver.url must be an http:// or https:// URL",
+        "config: keyserver.public_key must be the key server's public key",
+        "config: sensor.recipients must list usernames only",
+        "config: sensor.interval must be an integer from 0 to 604800",
+        "config: fix /nesdata/config.json, then reset the board",
+    ):
+        assert line in out, line
+    assert "secret-value" not in out and "c2VjcmV0LXZhbHVl" not in out and "red" not in out
+    # the board is at its REPL with memory to spare: provisioning can go on
+    assert "ok" in board.exec("import gc; gc.collect(); print('ok' if gc.mem_free() > 40000 else gc.mem_free())")
+
+
+def test_missing_config_and_missing_keys_are_reported(vboard_factory, mosquitto, keyserver):
+    bare = vboard_factory()
+    assert "config: /nesdata/config.json does not exist" in bare.wait_for("nes: not started", fail_on=())
+    broken = vboard_factory(files={"nesdata/config.json": "{not json"})
+    assert "config: /nesdata/config.json is not valid JSON" in broken.wait_for("nes: not started", fail_on=())
+    keyless = vboard_factory(config=board_config("bob", mosquitto, keyserver))
+    assert "this board has no keys: run `nes provision`" in keyless.wait_for("nes: not started", fail_on=())
+
+
+def test_a_good_config_with_defaults_starts(vboard_factory, mosquitto, keyserver):
+    config = {"user": "Bob", "broker": {"host": mosquitto.host, "port": mosquitto.port},
+              "keyserver": {"url": keyserver.url + "/", "public_key": keyserver.public_key_b64}}
+    board = vboard_factory(config=config, keys=register(keyserver, "bob"))
+    out = board.wait_for("nes: running")
+    assert "as nes-bob (" in out and "subscribed to nes/bob/message" in out
+    assert json.loads((board.dir / "nesdata" / "config.json").read_text()) == config  # never rewritten
+
+
+def test_config_checks_under_the_unix_port(micropython):
+    """The checks one by one (no board needed): defaults, lower-casing, Wi-Fi
+    required only where the board reaches the broker over Wi-Fi."""
+    code = r"""
+from nes import config
+base = {"user": "Alice", "broker": {"host": "h"},
+        "keyserver": {"url": "http://k:5000/", "public_key": "A" * 43 + "="}}
+c = config._check(base, False)
+print(c.user, c.broker_port, c.broker_keepalive, c.broker_client_id, c.keyserver_url,
+      c.sensor_recipients, c.sensor_interval, c.wifi_ssid)
+try:
+    config._check(base, True)
+except config.ConfigError as e:
+    print(e.problems)
+base["wifi"] = {"ssid": "home", "password": "pw", "country": "GB"}
+print(config._check(base, True).wifi_ssid)
+base["broker"]["keepalive"] = 1
+try:
+    config._check(base, True)
+except config.ConfigError as e:
+    print(e.problems)
+"""
+    out = micropython(code).check().stdout.splitlines()
+    assert out[0] == "alice 1883 60 nes-alice http://k:5000 [] 0 None"
+    assert out[1] == "['wifi.ssid is missing (this board reaches the broker over Wi-Fi)']"
+    assert out[2] == "home"
+    assert out[3] == "['broker.keepalive must be an integer from 5 to 3600']"

