@@ -1,7 +1,7 @@
 """Board time estimates: the unix-port figures scaled by how much slower a
-board runs the same MicroPython benchmark. Measured here: pystone (CPython's
-Lib/test/pystone.py, the program micropython-lib's pystone_lowmem ports) under
-the unix port. Cited: published pystone results of boards (sources below).
+board runs the same MicroPython benchmark. Measured here: micropython-lib's
+pystone_lowmem (fetched from PyPI at run time, like umqtt.simple) under the
+unix port. Cited: published pystone results of boards (sources below).
 
 These are estimates of interpreter speed. Field arithmetic on 255-bit integers
 leans on MicroPython's mpz code, which uses 16-bit digits on 32-bit boards and
@@ -9,14 +9,16 @@ leans on MicroPython's mpz code, which uses 16-bit digits on 32-bit boards and
 slower on a board than the pystone ratio says: read the estimates as lower
 bounds. Viper code runs as machine code, whose speed ratio follows the CPUs
 rather than the interpreter; the same pystone factor is applied to it."""
-import glob
 import json
 import os
 import pathlib
+import sys
 
 from .section import Unavailable
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = pathlib.Path(__file__).parent / "mp" / "pystone.py"
+PYSTONE_PACKAGE = "micropython-pystone-lowmem"
 _REPS = 3
 
 # One published pystone figure (ESP32), and one published benchmark run on the
@@ -46,21 +48,18 @@ def board_pystones():
 
 
 def find_pystone():
-    """CPython's pystone.py ($PYSTONE, or a Python <= 3.6 test suite on this machine)."""
+    """pystone ($PYSTONE, else micropython-lib's pystone_lowmem fetched from
+    PyPI into build/lib, the same program the published ESP32 figure ran)."""
     if os.environ.get("PYSTONE"):
         return os.environ["PYSTONE"]
-    patterns = (
-        "/usr/lib/python*/test/pystone.py",
-        "/usr/local/lib/python*/test/pystone.py",
-        os.path.expanduser("~/.pyenv/versions/*/lib/python*/test/pystone.py"),
-        "/opt/*/lib/python*/test/pystone.py",
-    )
-    for pattern in patterns:
-        found = sorted(glob.glob(pattern))
-        if found:
-            return found[-1]
-    raise Unavailable("no pystone.py found (CPython <= 3.6 ships Lib/test/pystone.py); "
-                      "set PYSTONE=/path/to/pystone.py")
+    sys.path.insert(0, str(ROOT / "tools"))
+    from pypi_sdist import fetch_member
+
+    try:
+        return str(fetch_member(PYSTONE_PACKAGE, "pystone_lowmem.py", ROOT / "build" / "lib" / "pystone_lowmem.py"))
+    except SystemExit as exc:
+        raise Unavailable("pystone_lowmem could not be fetched from PyPI (%s); set PYSTONE=/path/to/pystone.py"
+                          % exc) from None
 
 
 def run(profile, mp):

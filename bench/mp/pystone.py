@@ -1,4 +1,4 @@
-"""Run CPython's pystone (given by path) under MicroPython; print the median
+"""Run pystone (pystone_lowmem, given by path) under MicroPython; print the median
 pystones per second of REPS runs of LOOPS passes as `BENCH-JSON {...}`.
 
     micropython pystone.py PATH LOOPS REPS"""
