@@ -43,7 +43,7 @@ from tests.fixtures.keyserver import JSON, http
 from tests.fixtures.paths import find_tool
 from tests.fixtures.smtp import SMTPServer
 from tests.fixtures.vboard import HEAP, VBoard
-from tests.host.conftest import NesUser
+from tests.fixtures.nes_cli import NesUser
 
 WAIT = 120  # seconds before a wait is declared failed: a guard, not a speed requirement
 POST_INTERVAL = 4

@@ -8,7 +8,7 @@ import termios
 
 import pytest
 
-from tests.host.conftest import WAIT
+from tests.fixtures.nes_cli import WAIT
 
 
 def screen(text):

@@ -3,9 +3,9 @@ delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
 import json
 
-import paho.mqtt.client as mqtt
 import pytest
 
+from tests.fixtures.nes_cli import capture_frame, publish_raw
 from tests.fixtures.paths import free_port
 
 
@@ -14,18 +14,6 @@ def pair(nes_factory, mosquitto, keyserver):
     alice = nes_factory("alice").join(mosquitto, keyserver)
     bob = nes_factory("bob").join(mosquitto, keyserver)
     return alice, bob
-
-
-def publish_raw(broker, topic, payload):
-    """Publish bytes on a topic as a foreign client would (QoS 1)."""
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="intruder")
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    try:
-        client.publish(topic, payload, qos=1).wait_for_publish(10)
-    finally:
-        client.disconnect()
-        client.loop_stop()
 
 
 def test_send_and_listen_deliver_a_verified_message(pair):
@@ -94,23 +82,6 @@ def test_a_frame_for_someone_else_fails_authentication(nes_factory, pair, mosqui
     assert "failed authentication" in listener.wait_for("stderr", "dropped")
     listener.interrupt()
     assert not any("for bob only" in line for line in listener.seen["stdout"])
-
-
-def capture_frame(sender, recipient, broker, text):
-    """The frame `sender` publishes for `recipient`, as an eavesdropper sees it."""
-    frames = []
-    spy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="spy")
-    spy.on_message = lambda c, u, m: frames.append(m.payload)
-    spy.connect(broker.host, broker.port)
-    spy.subscribe("nes/%s/message" % recipient.name, qos=1)
-    spy.loop_start()
-    try:
-        sender.run("send", recipient.name, text).ok()
-        spy.disconnect()
-    finally:
-        spy.loop_stop()
-    assert len(frames) == 1
-    return frames[0]
 
 
 def test_messages_sent_while_away_arrive_once_on_return(pair, mosquitto):

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.host.conftest import WAIT
+from tests.fixtures.nes_cli import WAIT
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from host_tools.protocol import envelope, inner, x25519
 from host_tools.protocol.errors import ProtocolError
 from host_tools.protocol.replay import ReplayCache
 from tests.security.firmware_open import open_on_firmware
-from tests.host.test_cli_messages import capture_frame, publish_raw
+from tests.fixtures.nes_cli import capture_frame, publish_raw
 from tests.security.fuzzcases import ALICE, BOB, CAROL, DIRECTORY, NOW
 
 SENT_AT = NOW - 5_000
