@@ -12,9 +12,9 @@ with each verified Message.
 A message's text is printed with control characters escaped, so it can
 neither fake further console lines nor send terminal escape sequences; a
 newline is kept, as an indented line."""
+import gc
 import sys
 import time
-from binascii import hexlify
 
 import board
 import nes
@@ -67,20 +67,6 @@ def _printable(text):
     return b"".join(parts).decode()
 
 
-def _write_replay(cache):
-    # The format of ReplayCache.to_dict(), written entry by entry: to_dict()
-    # would build the whole list first, several KB of heap on a full cache.
-    def write(f):
-        f.write('{"floor": %d, "seen": [' % cache.floor)
-        sep = ""
-        for key, ts in cache._seen.items():
-            f.write('%s["%s", %d]' % (sep, hexlify(key).decode(), ts))
-            sep = ", "
-        f.write("]}")
-
-    return write
-
-
 class App:
     """The board's one App (get() returns it), built by nes/startup.py: cfg,
     keys, peers, replay cache, the sensor poster when configured, and the
@@ -120,6 +106,7 @@ class App:
         found = self.peers.keys(to)
         if found is None:
             raise DirectoryError("the key server does not know %s" % to)
+        gc.collect()  # as in on_frame
         frame = envelope.seal(self.cfg.user, self.keys[2], to, found[0], text, clock.now_ms())
         self.start()
         return self.transport.send(topic(to), frame)
@@ -133,6 +120,10 @@ class App:
     def on_frame(self, payload):
         """Open one received frame; print it, or one line saying why not."""
         self._claimed = None
+        # Collected first, so allocation restarts from the lowest free block:
+        # what a message leaves behind (the inbox text) lands low in the heap,
+        # not among the crypto temporaries, and large free blocks survive.
+        gc.collect()
         try:
             msg = envelope.open_frame(payload, self.cfg.user, self.keys[0],
                                       self._sign_key_for, clock.now_ms(), self.replay)
@@ -143,7 +134,7 @@ class App:
             return
         self._accept(msg)
         try:
-            storage.write_with(storage.path("replay.json"), _write_replay(self.replay))
+            storage.write_with(storage.path("replay.json"), self.replay.save)
         except Exception as exc:  # the message was shown; only the restart protection suffers
             print("nes: replay cache not saved: " + describe(exc))
 

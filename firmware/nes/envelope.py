@@ -5,7 +5,7 @@ error class per failure class; nothing of a failed frame is returned."""
 import os
 from collections import namedtuple
 
-from . import aes, b64, ed25519, inner, jsonflat, utf8, x25519
+from . import aes, b64, ed25519, inner, outer, utf8, x25519
 from .constants import (
     BODY_OVERHEAD, CIPHERKEY_BYTES, CIPHERKEY_INFO, IV_BYTES, KEY_BYTES,
     MAX_AGE_MS, MAX_FRAME_BYTES, MAX_INNER_BYTES, MAX_SKEW_MS, PAYLOAD_INFO,
@@ -19,7 +19,7 @@ from .errors import (
 from .kdf import hkdf, hmac_sha256_parts
 from .names import is_username
 
-_FIELDS = ("cipherkey", "ciphertext", "signature")
+_FIELDS = (b"cipherkey", b"ciphertext", b"signature")
 _MAX_CIPHERTEXT = BODY_OVERHEAD + MAX_INNER_BYTES + BLOCK_BYTES
 _ZERO_KEY = bytes(KEY_BYTES)
 _VERSION_BYTE = bytes((VERSION,))
@@ -94,7 +94,7 @@ def seal_with(sender, sign_seed, recipient, recipient_message_public, text,
         (sign_seed, KEY_BYTES), (recipient_message_public, KEY_BYTES),
         (ephemeral, KEY_BYTES), (file_key, KEY_BYTES), (iv, IV_BYTES)))
     raw = text.encode("utf-8")
-    utf8.check(raw)  # MicroPython encodes lone surrogates without complaint
+    utf8.check_codes(raw)  # MicroPython encodes lone surrogates without complaint
     n = inner.size(sender, recipient, timestamp_ms, raw)
     if n > MAX_INNER_BYTES:
         raise ValueError("message too long")
@@ -182,22 +182,16 @@ def _parse_frame(frame):
     if len(frame) > MAX_FRAME_BYTES:
         raise FormatError("frame too long")
     try:
-        utf8.check(frame)
-        pairs = jsonflat.parse_object(frame, True)
+        # A byte that is not ASCII breaks the JSON outside a string and is
+        # in no name or b64 value inside one: invalid UTF-8 is refused too.
+        fields = outer.members(frame, _FIELDS)
     except ValueError:
-        raise FormatError("frame is not a JSON object")
-    fields = {}
-    for name, value in pairs:
-        if name not in _FIELDS or isinstance(value, int):
-            raise FormatError("unexpected member in frame")
-        fields[name] = value.encode() if isinstance(value, str) else value
-    if len(fields) != 3:
-        raise FormatError("frame lacks a member")
+        raise FormatError("frame is not a JSON object of the three members")
     try:
-        cipherkey = b64.decode(fields["cipherkey"])
-        ct_text = fields["ciphertext"]
+        cipherkey = b64.decode(fields[0])
+        ct_text = fields[1]
         n = b64.check(ct_text)
-        signature = b64.decode(fields["signature"])
+        signature = b64.decode(fields[2])
     except ValueError:
         raise FormatError("member is not canonical base64")
     if (len(cipherkey) != CIPHERKEY_BYTES or len(signature) != SIGNATURE_FIELD_BYTES

@@ -5,14 +5,15 @@ canonical serialization of what they parse to.
 One routine, _emit, both writes the canonical form into a buffer of the
 exact size (measured first) and compares received bytes against it in
 place, so neither sealing nor opening copies a long text."""
-from . import jsonflat, utf8
+from . import utf8
+from .jsonstr import unescape
 from .constants import MAX_TIMESTAMP
 from .names import is_username
 
 _SHORT = {0x22: b'\\"', 0x5C: b"\\\\", 0x08: b"\\b", 0x09: b"\\t",
           0x0A: b"\\n", 0x0C: b"\\f", 0x0D: b"\\r"}
+_UNSHORT = {0x22: 0x22, 0x5C: 0x5C, 0x62: 0x08, 0x74: 0x09, 0x6E: 0x0A, 0x66: 0x0C, 0x72: 0x0D}
 _HEX = b"0123456789abcdef"
-_NAMES = ("from", "to", "timestamp", "message")
 _PARTS = (b'{"from":', b',"to":', b',"timestamp":', b',"message":', b"}")
 
 
@@ -101,28 +102,68 @@ def valid_timestamp(ts):
     return isinstance(ts, int) and not isinstance(ts, bool) and 0 <= ts <= MAX_TIMESTAMP
 
 
+def _after(data, pos, part):
+    """The position after `part`, which must be at data[pos:]."""
+    end = pos + len(part)
+    if data[pos:end] != part:
+        raise ValueError("not canonical")
+    return end
+
+
+def _until(data, pos, stop):
+    """The position of the next byte `stop` from pos on."""
+    end = data.find(stop, pos)
+    if end < 0:
+        raise ValueError("not canonical")
+    return end
+
+
+def _escape(data, i):
+    """An escape of the canonical form (jsonstr.unescape); any other cannot
+    be canonical: ValueError."""
+    c = data[i + 1]
+    if c == 0x75:  # \u00xx, for the other code points below U+0020
+        code = int(bytes(data[i + 2:i + 6]), 16)
+        if not 0 <= code < 0x20:
+            raise ValueError("not canonical")
+        return code, i + 6
+    code = _UNSHORT.get(c)
+    if code is None:
+        raise ValueError("not canonical")
+    return code, i + 2
+
+
 def parse_raw(data):
     """(sender, recipient, timestamp, text_utf8) of canonical inner-message
-    bytes, the text as a bytes-like view where possible; ValueError for
-    anything else."""
-    utf8.check(data)
-    pairs = jsonflat.parse_object(data, True)
-    if len(pairs) != 4:
-        raise ValueError("wrong members")
-    for i in range(4):
-        if pairs[i][0] != _NAMES[i]:
-            raise ValueError("wrong members")
-    sender, recipient, timestamp, text = [value for _, value in pairs]
-    if isinstance(sender, memoryview):
-        sender = str(sender, "utf-8")
-    if isinstance(recipient, memoryview):
-        recipient = str(recipient, "utf-8")
-    if not (is_username(sender) and is_username(recipient)):
-        raise ValueError("bad username")
-    if not valid_timestamp(timestamp) or isinstance(text, int):
-        raise ValueError("bad member type")
-    if isinstance(text, str):
-        text = text.encode("utf-8")
+    bytes (a bytes or bytearray), the text as a view of `data` where
+    possible; ValueError for anything else, but for a broken UTF-8
+    structure in the text: the caller's str(text, "utf-8") raises that
+    (UnicodeError, a ValueError), so the text is not decoded twice.
+
+    The members are read at the places the canonical form puts them, and
+    what they give is serialized again and compared with `data`: only the
+    one canonical text of a valid message passes, so no general JSON
+    parser is needed (nor wanted: MicroPython's accepts invalid JSON)."""
+    utf8.check_codes(data)
+    view = memoryview(data)
+    pos = 0
+    names = []
+    for part in _PARTS[:2]:
+        pos = _after(data, _after(data, pos, part), b'"')
+        end = _until(data, pos, b'"')
+        names.append(str(view[pos:end], "utf-8"))
+        pos = end + 1
+    sender, recipient = names
+    pos = _after(data, pos, _PARTS[2])
+    end = _until(data, pos, b",")
+    timestamp = int(str(view[pos:end], "utf-8"))
+    pos = _after(data, _after(data, end, _PARTS[3]), b'"')
+    end = len(data) - 2
+    if end < pos or data[end:] != b'"}':
+        raise ValueError("not canonical")
+    text = unescape(data, pos, end, _escape)
+    if not (is_username(sender) and is_username(recipient) and valid_timestamp(timestamp)):
+        raise ValueError("bad member")
     if _emit(data, sender, recipient, timestamp, text, True) != len(data):
         raise ValueError("not canonical")
     return sender, recipient, timestamp, text
@@ -132,4 +173,4 @@ def parse(data):
     """(sender, recipient, timestamp, text) of canonical inner-message bytes;
     ValueError for anything else."""
     sender, recipient, timestamp, text = parse_raw(data)
-    return sender, recipient, timestamp, str(text, "utf-8")
+    return sender, recipient, timestamp, str(text, "utf-8")  # see parse_raw

@@ -1,45 +1,33 @@
 """Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates,
-nothing above U+10FFFF. MicroPython's bytes.decode accepts all three."""
+nothing above U+10FFFF.
 
-# Lead bytes whose second byte has a narrower range than 0x80..0xBF:
-# E0 (overlong), ED (surrogates), F0 (overlong), F4 (above U+10FFFF).
-_SECOND = {0xE0: (0xA0, 0xBF), 0xED: (0x80, 0x9F), 0xF0: (0x90, 0xBF), 0xF4: (0x80, 0x8F)}
-_ANY = (0x80, 0xBF)
+Decoding (`str(data, "utf-8")`) checks the structure, lead and continuation
+bytes, and under CPython everything. MicroPython's decoder accepts the three
+faults above; each shows as a byte that never occurs in valid UTF-8 or as a
+lead byte whose second byte is outside its narrower range. check_codes looks
+these few bytes up with find(), without a loop over every byte and without
+a copy of the data."""
+
+# (lead, lowest, highest second byte); an empty range for bytes that never occur.
+_LEADS = ((0xE0, 0xA0, 0xBF), (0xED, 0x80, 0x9F), (0xF0, 0x90, 0xBF), (0xF4, 0x80, 0x8F),
+          (0xC0, 1, 0), (0xC1, 1, 0), (0xF5, 1, 0), (0xF6, 1, 0), (0xF7, 1, 0))
 
 
-def _continuations(lead):
-    """How many bytes follow a lead byte; ValueError for a byte that cannot lead."""
-    if 0xC2 <= lead <= 0xDF:
-        return 1
-    if 0xE0 <= lead <= 0xEF:
-        return 2
-    if 0xF0 <= lead <= 0xF4:
-        return 3
-    raise ValueError("invalid UTF-8")
+def check_codes(data):
+    """Raise ValueError for the faults the decoder lets through, in `data`
+    (bytes or bytearray). The caller decodes every byte of `data` as well,
+    which checks the rest."""
+    n = len(data)
+    for lead, lo, hi in _LEADS:
+        byte = bytes((lead,))
+        i = data.find(byte)
+        while i >= 0:
+            if i + 1 >= n or not lo <= data[i + 1] <= hi:
+                raise ValueError("invalid UTF-8")
+            i = data.find(byte, i + 1)
 
 
 def check(data):
-    """Raise ValueError unless `data` (bytes-like) is valid UTF-8."""
-    n = len(data)
-    i = 0
-    while i < n:
-        c = data[i]
-        if c < 0x80:
-            i += 1
-            continue
-        need = _continuations(c)
-        if i + need >= n:
-            raise ValueError("invalid UTF-8")
-        lo, hi = _SECOND.get(c, _ANY)
-        for j in range(i + 1, i + need + 1):
-            c = data[j]
-            if c < lo or c > hi:
-                raise ValueError("invalid UTF-8")
-            lo, hi = _ANY
-        i += need + 1
-
-
-def decode(data):
-    """The str of strict UTF-8 `data`; ValueError otherwise."""
-    check(data)
-    return bytes(data).decode("utf-8")
+    """Raise ValueError unless `data` (bytes or bytearray) is valid UTF-8."""
+    str(data, "utf-8")  # UnicodeError, a ValueError, for a broken structure
+    check_codes(data)
