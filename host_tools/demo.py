@@ -22,7 +22,7 @@ import threading
 import time
 import urllib.request
 
-from .services import KeyServer, MailSink, Mosquitto, ServiceError
+from .services import KeyServer, MailSink, Mosquitto, ServiceError, stop_process
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NES = [sys.executable, "-m", "host_tools.cli"]
@@ -99,7 +99,7 @@ class Demo:
     def spawn(self, cmd, **kwargs):
         proc = subprocess.Popen(cmd, cwd=ROOT, **kwargs)
         self.processes.append(proc)
-        self.stack.callback(_stop_process, proc)
+        self.stack.callback(stop_process, proc)
         return proc
 
     def start(self, service):
@@ -282,16 +282,6 @@ class Demo:
 def _mkdir(path):
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _stop_process(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _sigterm(signum, frame):

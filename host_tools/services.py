@@ -55,6 +55,17 @@ def wait_for_port(port, timeout=10.0, proc=None):
     raise ServiceError("nothing listening on 127.0.0.1:%d after %ss" % (port, timeout))
 
 
+def stop_process(proc, timeout=10):
+    """Terminate `proc`; kill it when it has not ended after `timeout` s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Mosquitto:
     """One private Mosquitto that can be stopped, killed and started again on
     the same port. Persistence is on, so QoS 1 sessions survive a restart."""
@@ -149,13 +160,8 @@ class KeyServer:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop_process(self.proc)
         self.proc = None
 
 

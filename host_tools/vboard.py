@@ -28,6 +28,8 @@ import termios
 import time
 import tty
 
+from .services import find_program, stop_process
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 VBOOT = ROOT / "boards" / "unix" / "vboot.py"
 FIRMWARE_BUILD = ROOT / "build" / "firmware" / "unix"
@@ -39,12 +41,7 @@ _RESTART_PAUSE = 0.5  # between a MicroPython exit and the next start
 
 
 def _find_micropython():
-    if os.environ.get("MICROPYTHON"):
-        return os.environ["MICROPYTHON"]
-    here = pathlib.Path(sys.executable).parent / "micropython"
-    if here.exists():
-        return str(here)
-    found = shutil.which("micropython")
+    found = find_program("micropython", "MICROPYTHON")
     if not found:
         raise SystemExit("vboard: the MicroPython unix port (micropython) was not found; "
                          "set $MICROPYTHON or run `make venv`")
@@ -90,17 +87,6 @@ def _controlling_tty():
     import fcntl
 
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
-def stop_process(proc, timeout=10):
-    """Terminate `proc`; kill it when it has not ended after `timeout` s."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def install_firmware(flash, source=FIRMWARE_BUILD):
