@@ -148,8 +148,7 @@ class Demo:
         self.nes("generate")
         self.say.detail("nes generate: X25519 message key and Ed25519 signing key in %s"
                         % self.alice_config.parent)
-        shown = self.nes("config", "--fetch-provider-key")
-        fingerprint = shown.split("--trust ")[-1].strip().rstrip("`.")
+        fingerprint = json.loads(self.nes("config", "--fetch-provider-key", "--json"))["fingerprint"]
         self.nes("config", "--fetch-provider-key", "--trust", fingerprint)
         self.say.detail("nes config --fetch-provider-key --trust: pinned the key server's key %s" % fingerprint)
         self.nes("register", "%s@demo.invalid" % HOST_USER)

@@ -3,6 +3,7 @@ Mosquitto, the key server as a process, and an SMTP sink that keeps the mails
 the key server sends. Each listens on a free loopback port and stops cleanly."""
 import email
 import email.policy
+import email.utils
 import os
 import pathlib
 import re
@@ -166,23 +167,31 @@ class KeyServer:
 
 
 class MailSink:
-    """An SMTP server (aiosmtpd) on loopback that keeps every mail it gets."""
+    """An SMTP server (aiosmtpd) on a free loopback port that keeps every mail
+    it gets, oldest first, in `.messages`: `email.message.EmailMessage`s
+    (default policy) with an added header X-RcptTo naming the envelope
+    recipients. `controller_options` go to aiosmtpd's Controller (TLS, AUTH)."""
 
-    def __init__(self):
+    def __init__(self, **controller_options):
         from aiosmtpd.controller import Controller
 
         self.host = "127.0.0.1"
         self.port = free_port()
         self.messages = []
+        self._taken = set()
         self._cond = threading.Condition()
-        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller = Controller(self, hostname=self.host, port=self.port, **controller_options)
 
     async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._cond:
-            self.messages.append((list(envelope.rcpt_tos), msg))
-            self._cond.notify_all()
+        msg["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
+        self._received(msg)
         return "250 OK"
+
+    def _received(self, msg):
+        with self._cond:
+            self.messages.append(msg)
+            self._cond.notify_all()
 
     def start(self):
         self._controller.start()
@@ -191,18 +200,41 @@ class MailSink:
     def stop(self):
         self._controller.stop(no_assert=True)
 
-    def wait_for_link(self, address, timeout=20.0, skip=0):
-        """The first link in the (skip+1)-th mail to `address`."""
+    def _fail(self, reason):
+        """How a wait that found nothing ends (the tests' server fails the test)."""
+        raise ServiceError(reason)
+
+    @staticmethod
+    def _addressed_to(msg, address):
+        fields = msg.get_all("To", []) + msg.get_all("X-RcptTo", [])
+        return address.lower() in (a.lower() for _, a in email.utils.getaddresses(fields))
+
+    def wait_for(self, address, where=None, timeout=20.0):
+        """The oldest mail to `address` (To or envelope recipient, any case),
+        for which where(msg) is true if given, that no earlier wait_for
+        returned; blocks until it arrives, at most `timeout` seconds."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                mails = [m for rcpt, m in self.messages if address in rcpt]
-                if len(mails) > skip:
-                    match = _URL_RE.search(mails[skip].get_body(("plain",)).get_content())
-                    if match:
-                        return match.group(0)
-                    raise ServiceError("the mail to %s has no link" % address)
+                for index, msg in enumerate(self.messages):
+                    if (index not in self._taken and self._addressed_to(msg, address)
+                            and (where is None or where(msg))):
+                        self._taken.add(index)
+                        return msg
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise ServiceError("no mail to %s within %ss" % (address, timeout))
+                    seen = "\n".join("  to %s: %s" % (m["To"], m["Subject"]) for m in self.messages)
+                    return self._fail("no mail for %s within %ss; received:\n%s"
+                                      % (address, timeout, seen or "  nothing"))
                 self._cond.wait(left)
+
+    def first_url(self, msg):
+        """The first http(s) URL in the mail's text body."""
+        match = _URL_RE.search(msg.get_body(("plain",)).get_content())
+        if match is None:
+            return self._fail("no URL in mail %r" % msg["Subject"])
+        return match.group(0)
+
+    def wait_for_link(self, address, timeout=20.0):
+        """The first link in the next mail to `address` (see wait_for)."""
+        return self.first_url(self.wait_for(address, timeout=timeout))

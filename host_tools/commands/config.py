@@ -1,5 +1,7 @@
 """`nes config` (show and set settings, pin the key server's key) and `nes version`."""
+import json
 import os
+import sys
 
 from .. import __version__
 from ..errors import CommandError
@@ -21,6 +23,9 @@ def add_config_arguments(parser):
     parser.add_argument("--trust", nargs="?", const=True, metavar="FINGERPRINT",
                         help="with --fetch-provider-key: pin that key (optionally only if it has "
                              "this fingerprint) and the key server address in the config file")
+    parser.add_argument("--json", action="store_true",
+                        help="with --fetch-provider-key: print one JSON object "
+                             "(key_server, public_key, fingerprint, key_file)")
 
 
 def _checked(item, value):
@@ -40,15 +45,16 @@ def _checked(item, value):
     return value
 
 
-def _write(state, item, value):
+def _write(state, item, value, out=None):
+    """Write one setting and say so on `out` (stdout by default)."""
     settings = state.settings
     settings.config_file.write(item.key, value)
     print("%s %s in %s" % (item.key, "= " + value if value is not None else "removed",
-                           settings.config_path))
+                           settings.config_path), file=out)
     settings.file_values = settings.config_file.read()
     source = settings.lookup(item.key)[1]
     if not source.startswith(("config", "default")):
-        print("note: %s overrides the config file in this shell" % source)
+        print("note: %s overrides the config file in this shell" % source, file=out)
 
 
 def _show_all(settings):
@@ -58,30 +64,45 @@ def _show_all(settings):
         print("%s = %s  (%s)" % (item.key, settings.value(item.key) or "", source if value else "not set"))
 
 
-def _fetch_provider_key(state, trust):
+def _fetch_provider_key(state, trust, as_json):
+    """Show the key server's key; with `trust`, pin it and the server address.
+    As JSON, stdout holds only the object and the settings written go to stderr."""
     server = state.keyserver(trusted=False)
     key = server.server_key()
-    print("key server:  %s" % server.url)
-    print("public key:  %s" % b64(key))
-    print("fingerprint: %s" % fingerprint(key))
-    if trust is None:
+    found = {"key_server": server.url, "public_key": b64(key), "fingerprint": fingerprint(key),
+             "key_file": None}
+    if not as_json:
+        print("key server:  %(key_server)s\npublic key:  %(public_key)s\nfingerprint: %(fingerprint)s"
+              % found)
+    if trust is not None:
+        found["key_file"] = _trust_provider_key(state, server.url, key, trust,
+                                                out=sys.stderr if as_json else None)
+    elif not as_json:
         print("Not saved. Check this fingerprint with the key server's operator, then run "
               "`nes config --fetch-provider-key --trust %s`." % fingerprint(key))
-        return
+    if as_json:
+        print(json.dumps(found))
+
+
+def _trust_provider_key(state, url, key, trust, out):
+    """Pin `key` (if it has fingerprint `trust`, unless that is True); its file's path."""
     if trust is not True and trust != fingerprint(key):
         raise CommandError("the key server's key has fingerprint %s, not %s; nothing saved"
                            % (fingerprint(key), trust))
     path = state.settings.state_file(PROVIDER_KEY_FILE)
     write_key(path, key, private=False)
-    _write(state, setting("PUBKEY_ADDRESS"), server.url)
-    _write(state, setting("PUBKEY_PUBLIC_KEY_FILE"), str(path))
+    _write(state, setting("PUBKEY_ADDRESS"), url, out)
+    _write(state, setting("PUBKEY_PUBLIC_KEY_FILE"), str(path), out)
+    return str(path)
 
 
 def do_config(state, args):
     if args.fetch_provider_key:
-        return _fetch_provider_key(state, args.trust)
+        return _fetch_provider_key(state, args.trust, args.json)
     if args.trust is not None:
         raise CommandError("--trust goes with --fetch-provider-key")
+    if args.json:
+        raise CommandError("--json goes with --fetch-provider-key")
     if args.unset:
         if args.key:
             raise CommandError("give either --unset KEY or KEY [VALUE]")

@@ -109,9 +109,8 @@ class System:
         for key, value in (("MQTT_BROKER_ADDRESS", self.broker.url),
                            ("PUBKEY_ADDRESS", self.keyserver.url), ("NES_USERNAME", name)):
             user.run("config", key, value).ok()
-        shown = user.run("config", "--fetch-provider-key").ok().stdout
-        fingerprint = shown.split("fingerprint:")[1].split()[0]
-        user.run("config", "--fetch-provider-key", "--trust", fingerprint).ok()
+        shown = json.loads(user.run("config", "--fetch-provider-key", "--json").ok().stdout)
+        user.run("config", "--fetch-provider-key", "--trust", shown["fingerprint"]).ok()
         user.run("generate").ok()
         user.run("register", email_of(name)).ok()
         self.follow_link(email_of(name), "activation")

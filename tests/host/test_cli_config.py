@@ -3,6 +3,7 @@
 explicit trust step for the key server's key, `nes version` and the help."""
 import base64
 import hashlib
+import json
 import stat
 
 import pytest
@@ -136,6 +137,7 @@ def test_config_says_when_the_environment_overrides_what_it_wrote(nes):
     (("NO_SUCH_SETTING", "x"), "unknown setting"),
     (("--unset", "NO_SUCH_SETTING"), "unknown setting"),
     (("--trust",), "--trust goes with --fetch-provider-key"),
+    (("--json",), "--json goes with --fetch-provider-key"),
 ])
 def test_config_refuses_bad_values_in_one_line(nes, args, message):
     assert message in nes.run("config", *args).failed()
@@ -180,6 +182,28 @@ def test_fetching_the_provider_key_needs_an_explicit_trust_step(nes, keyserver):
     # the pinned key is used: a signed lookup now verifies
     keyserver.register_and_activate("bob")
     assert "pinned signing key" in nes.run("keys", "--accept", "bob").ok().stdout
+
+
+def test_fetching_the_provider_key_as_json_gives_one_object(nes, keyserver):
+    expected = {"key_server": keyserver.url, "public_key": keyserver.public_key_b64,
+                "fingerprint": fingerprint(keyserver.public_key_b64)}
+    shown = json.loads(nes.run("-p", keyserver.url, "config", "--fetch-provider-key", "--json").ok().stdout)
+    assert shown == {**expected, "key_file": None}
+    assert not (nes.nes_dir / "config").exists()
+
+    assert "nothing saved" in nes.run("-p", keyserver.url, "config", "--fetch-provider-key", "--json",
+                                      "--trust", "SHA256:wrong").failed()
+    assert not (nes.nes_dir / "config").exists()
+
+    trusted = nes.run("-p", keyserver.url, "config", "--fetch-provider-key", "--json",
+                      "--trust", shown["fingerprint"]).ok()
+    pinned = json.loads(trusted.stdout)  # stdout is the object alone
+    assert pinned == {**expected, "key_file": str(nes.nes_dir / "keyserver.pub")}
+    assert "PUBKEY_PUBLIC_KEY_FILE = %s" % pinned["key_file"] in trusted.stderr
+    # the key in the same encoding the pinned file and the config hold
+    assert open(pinned["key_file"]).read().strip() == shown["public_key"]
+    assert nes.run("config", "PUBKEY_PUBLIC_KEY_FILE").ok().stdout.strip() == pinned["key_file"]
+    assert nes.run("config", "PUBKEY_ADDRESS").ok().stdout.strip() == keyserver.url
 
 
 def test_fetching_from_an_unreachable_provider_is_one_line(nes):
