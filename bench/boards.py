@@ -3,17 +3,20 @@ board runs the same MicroPython benchmark. Measured here: micropython-lib's
 pystone_lowmem (fetched from PyPI at run time, like umqtt.simple) under the
 unix port. Cited: published pystone results of boards (sources below).
 
-These are estimates of interpreter speed. Field arithmetic on 255-bit integers
+These are estimates of interpreter speed, for the interpreted part of an op. Field arithmetic on 255-bit integers
 leans on MicroPython's mpz code, which uses 16-bit digits on 32-bit boards and
 32-bit digits on x86-64, so bigint-heavy code (X25519, Ed25519) is likely
 slower on a board than the pystone ratio says: read the estimates as lower
 bounds. Viper code runs as machine code, whose speed ratio follows the CPUs
-rather than the interpreter; the same pystone factor is applied to it."""
+rather than the interpreter: bench/native_code.py estimates it from the
+instructions mpy-cross makes for each board, and report.py applies that to
+the share of each viper op that ran as machine code."""
 import json
 import os
 import pathlib
 import sys
 
+from . import native_code
 from .section import Unavailable
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -79,4 +82,5 @@ def run(profile, mp):
         "unix_pystones_per_s": here,
         "boards": boards,
         "caveat": __doc__.split("\n\n")[1].replace("\n", " "),
+        "native_code": native_code.run(),
     }

@@ -85,3 +85,16 @@ def test_table_and_markdown_are_written(bench_run):
         assert "Key server lookups" in text and "End to end" in text
     assert markdown.startswith("# NES benchmark results")
     assert "| op |" in markdown
+
+
+def test_viper_ops_split_machine_code_and_boards_get_a_range(bench_run):
+    _, results, _ = bench_run
+    viper = results["firmware"]["backends"].get("viper", {})
+    if not viper.get("available") or not results["boards"]["available"]:
+        pytest.skip("no viper backend or no board factors in this run")
+    assert _positive(viper["kernel_us"]["mul"]) and _positive(viper["kernel_us"]["sqr"])
+    for op in CRYPTO_OPS:
+        figures = viper["ops"][op]
+        assert 0 < figures["machine_code_s"] < figures["median_s"] * 1.5, op
+        low, high = results["derived"]["estimates"]["firmware_viper"]["ESP32 (240 MHz)"][op]
+        assert 0 < low <= high, op

@@ -3,6 +3,11 @@
     micropython fwcrypto.py time REPS [OP ...]   -> median time of each op
     micropython fwcrypto.py alloc [OP ...]       -> bytes each op allocates
     micropython fwcrypto.py peak [OP ...]        -> heap each op needs at once
+    micropython fwcrypto.py split REPS [OP ...]  -> of each op's time, how much
+                                                    ran as viper machine code
+
+On a provisioned board, `mpremote connect PORT resume run bench/mp/fwcrypto.py`
+(no arguments: `time 9`) measures the board itself.
 
 The caller picks the firmware's crypto backend through the environment
 (NES_CRYPTO=python forces pure Python); the result says which one the
@@ -91,6 +96,86 @@ def _time_op(op, reps):
     return {"median_us": mid, "min_us": samples[0], "max_us": samples[-1], "n": n}
 
 
+# The viper functions the firmware calls from Python: (module, name). Time
+# spent inside them is machine code; the rest of an op is interpreted.
+_MACHINE_CODE = (("nes.curve_viper", "run"), ("nes.curve_viper", "convert"),
+                 ("nes.curve_viper", "_recode"), ("nes.sha512_viper", "_compress"))
+
+
+def _timed(fn, acc):
+    def call(*args):
+        t0 = time.ticks_us()
+        fn(*args)
+        acc[0] += time.ticks_diff(time.ticks_us(), t0)
+        acc[1] += 1
+    return call
+
+
+def _wrap_machine_code(acc):
+    for module, name in _MACHINE_CODE:
+        mod = sys.modules.get(module)
+        if mod is not None:
+            setattr(mod, name, _timed(getattr(mod, name), acc))
+
+
+def _split(op, reps, acc, empty_call_us):
+    """(total, machine code) median microseconds of `op`; the wrapped calls'
+    own timing overhead (an empty viper call, measured) is taken out."""
+    op()
+    totals, inside = [], []
+    for _ in range(reps):
+        acc[0] = acc[1] = 0
+        t0 = time.ticks_us()
+        op()
+        totals.append(time.ticks_diff(time.ticks_us(), t0))
+        inside.append(max(0, acc[0] - acc[1] * empty_call_us))
+    totals.sort()
+    inside.sort()
+    return {"total_us": totals[len(totals) // 2], "machine_code_us": inside[len(inside) // 2]}
+
+
+def _kernel_times(reps):
+    """Microseconds per multiplication and per squaring in fe_viper.run."""
+    from nes import curveprog_viper as prog
+    from nes.fe_viper import LIMB_BYTES, run
+
+    mem = bytearray(prog.SLOT_COUNT * LIMB_BYTES)
+    for i in range(0, len(mem), 2):
+        mem[i] = (i * 37) & 255
+    k, tab, loops = bytearray(64), bytearray(8), 200
+    out = {}
+    for name, text in (("empty", ""), ("mul", "MUL t0 t1 t2; " * 10), ("sqr", "SQR t0 t1; " * 10)):
+        code = prog.asm("L: " + text + "LOOP L; END")
+        best = None
+        for _ in range(reps):
+            t0 = time.ticks_us()
+            run(mem, code, k, tab, loops - 1)
+            dt = time.ticks_diff(time.ticks_us(), t0)
+            best = dt if best is None else min(best, dt)
+        out[name] = best
+    return {op: (out[op] - out["empty"]) / (10.0 * loops) for op in ("mul", "sqr")}
+
+
+def _empty_call_us(acc):
+    """What one wrapped call adds to its own measurement, from a viper
+    function that does nothing."""
+    import micropython
+
+    @micropython.viper
+    def nothing(a: int):
+        pass
+
+    call = _timed(nothing, acc)
+    samples = []
+    for _ in range(5):
+        acc[0] = acc[1] = 0
+        for _ in range(200):
+            call(0)
+        samples.append(acc[0] / 200)
+    samples.sort()
+    return samples[0]
+
+
 def _alloc(op):
     gc.collect()
     gc.disable()
@@ -167,18 +252,27 @@ def _viper_modules():
 def main(argv):
     mode, rest = argv[0], argv[1:]
     reps = 0
-    if mode == "time":
+    if mode in ("time", "split"):
         reps, rest = int(rest[0]), rest[1:]
-    ops = _build_ops(os.urandom if mode == "time" else _fixed_random)
+    ops = _build_ops(os.urandom if mode in ("time", "split") else _fixed_random)
     names = rest or list(ops)
     viper = _viper_modules()
     result = {"mode": mode, "backend": "viper" if viper else "python", "viper_modules": viper, "ops": {}}
     gc.collect()
     result["resident"] = gc.mem_alloc()
-    measure = {"time": lambda op: _time_op(op, reps), "alloc": _alloc, "peak": _peak}[mode]
+    if mode == "split":
+        if not viper:
+            raise SystemExit("split needs the viper backend")
+        acc = [0, 0]
+        empty = _empty_call_us(acc)
+        _wrap_machine_code(acc)
+        result["empty_call_us"] = empty
+        result["kernel_us"] = _kernel_times(reps)
+    measure = {"time": lambda op: _time_op(op, reps), "alloc": _alloc, "peak": _peak,
+               "split": lambda op: _split(op, reps, acc, empty)}[mode]
     for name in names:
         result["ops"][name] = measure(ops[name])
     print("BENCH-JSON " + json.dumps(result))
 
 
-main(sys.argv[1:])
+main(sys.argv[1:] or ["time", "9"])  # mpremote run passes no arguments

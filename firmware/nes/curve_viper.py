@@ -7,17 +7,18 @@ whether this board is to use it; under CPython importing it fails.
 
 Programs of field operations for fe_viper.run: the Montgomery ladder, a
 signed comb over a table of multiples of B for key generation and signing,
-and the cofactored double-scalar check for verification. Secret scalars
-reach the arithmetic only through masks: the ladder swaps by masking and
-the table selections read every entry. Not re-entrant: the slots and
+and the cofactored double-scalar check for verification (one chain of
+doublings over NAF digits). Secret scalars reach the arithmetic only through
+masks: the ladder swaps by masking and the comb's selection reads every
+entry; only verification, on public data, branches on its digits. Not re-entrant: the slots and
 buffers are module state. Design and measurements: docs/CRYPTO.md.
 """
 import micropython  # no such module under CPython: ImportError
 
 from .curvecode_viper import (
-    AFFINE, COMB, CONSTANTS, DECODE, ENTRY_ADD, ENTRY_NIELS, ENTRY_START, ENTRY_SUB, LADDER,
-    MONTGOMERY_U, P_FINISH, P_TO_Q, P_TO_R, SLOT_COUNT, SLOTS, TIMES_2_16, TO_CACHED, VERIFY_TAIL,
-    WINDOW, WINDOW_TABLE, X_NEGATE, X_TIMES_SQRTM1,
+    A_TABLE, AFFINE, B_TABLE, COMB, CONSTANTS, DECODE, ENTRY_ADD, ENTRY_NIELS, ENTRY_START,
+    ENTRY_SUB, LADDER, MONTGOMERY_U, P_FINISH, P_TO_Q, P_TO_R, SLOT_COUNT, SLOTS, TIMES_2_16,
+    TO_CACHED, VERIFY, X_NEGATE, X_TIMES_SQRTM1,
 )
 from .fe_viper import LIMB_BYTES, NIELS_BYTES, convert, run
 
@@ -55,6 +56,31 @@ def _recode(kb: ptr8, lb: ptr8, out: ptr8):
         col += 1
 
 
+@micropython.viper
+def _naf(kb: ptr8, out: ptr8, at: int):
+    """Width-5 NAF digits of the public scalar in kb[0:32] (kb[32] = 0) into
+    out[at:at + 256]: odd digits in [-15, 15] (sign bit 7, magnitude below), at
+    least four zeros after each. Variable time: verification only."""
+    j = 0
+    while j < 256:
+        out[at + j] = 0
+        j += 1
+    carry = 0
+    i = 0
+    while i < 256:
+        if (kb[i >> 3] >> (i & 7)) & 1 == carry:  # bit + carry even: digit 0
+            i += 1
+            continue
+        w = (((kb[i >> 3] | (kb[(i >> 3) + 1] << 8)) >> (i & 7)) & 31) + carry
+        if w > 16:
+            out[at + i] = 128 | (32 - w)
+            carry = 1
+        else:
+            out[at + i] = w
+            carry = 0
+        i += 5
+
+
 _P = (1 << 255) - 19
 _L = (1 << 252) + 27742317777372353535851937790883648493
 _L_BYTES = _L.to_bytes(32, "little")
@@ -63,10 +89,15 @@ _ZERO32 = bytes(32)
 
 _mem = bytearray(SLOT_COUNT * LIMB_BYTES)
 _kbuf = bytearray(33)  # a scalar (comb: + the bit 256 set by _recode's caller)
-_digits = bytearray(64)
+_digits = bytearray(64)  # comb digits
+_naf_in = bytearray(33)
+_naf_digits = bytearray(512)  # verification: k's digits, then s's
 _out = bytearray(32)
 _table = bytearray(32 * NIELS_BYTES)  # the comb table, filled on first use
 _table_built = False
+_window_of = None  # the public key whose odd multiples the WA slots hold
+_b_table_built = False
+_B_ENC = b"\x58" + b"\x66" * 31  # B: y = 4/5, x even (RFC 8032 §5.1)
 
 
 def _set(slot, data):
@@ -178,22 +209,30 @@ def _decode(enc):
 def verify(s, k, public, r_enc):
     """The cofactored check of RFC 8032 §5.1.7 on public data:
     [8]([s]B - [k]A - R) is the identity, for integers s < L (checked by the
-    caller) and k, and the 32-byte encodings of A and R."""
+    caller) and k < L, and the 32-byte encodings of A and R. [s]B + [k](-A)
+    comes from one chain of doublings over the NAF digits of both."""
+    global _window_of, _b_table_built
     _comb_table()
-    if len(public) != 32 or len(r_enc) != 32 or not _decode(r_enc):
+    if len(public) != 32 or len(r_enc) != 32:
+        return False
+    if not _b_table_built:
+        _decode(_B_ENC)
+        _exec(B_TABLE)
+        _b_table_built = True
+    if not _decode(r_enc):
         return False
     _exec(P_TO_R)
-    if not _decode(public):
-        return False
-    _exec(WINDOW_TABLE)
-    kb = k.to_bytes(32, "little")
-    carry = 0
-    for i in range(64):  # signed digits in [-8, 8): sign bit 7, magnitude below
-        v = ((kb[i >> 1] >> ((i & 1) * 4)) & 15) + carry
-        carry = (v + 8) >> 4
-        v -= carry << 4
-        _digits[i] = 128 - v if v < 0 else v
-    _exec(WINDOW, _digits, 63)
-    _comb(s)
-    _exec(VERIFY_TAIL)
+    if public != _window_of:
+        # A board hears from few senders: the odd multiples of -A stay in
+        # their slots (nothing else writes them once the comb table is
+        # built) for the next signature by the same key.
+        _window_of = None
+        if not _decode(public):
+            return False
+        _exec(A_TABLE)
+        _window_of = bytes(public)
+    for at, n in ((0, k), (256, s)):
+        _naf_in[0:32] = n.to_bytes(32, "little")
+        _naf(_naf_in, _naf_digits, at)
+    _exec(VERIFY, _naf_digits, 253)
     return _get("QX") == _ZERO32 and _get("t5") == _ZERO32

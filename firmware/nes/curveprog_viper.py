@@ -7,12 +7,15 @@ their own programs with `asm`.
 from .fe_viper import OPS
 
 # Slots: constants, X25519 ladder, scratch, points Q (accumulator), P, R,
-# an operand N (niels or cached form), then the verification window table:
-# 9 entries of 4 slots, field f of entry w named "W<w><f>".
+# an operand N (niels or cached form), then the verification tables of odd
+# multiples [1, 3, ..., 15] of -A (WA) and of B (WB): 8 entries of 4 slots
+# each, field f of entry e named "WA<e><f>". Building the comb table borrows
+# WA0-WA3.
 _NAMES = ("ZERO ONE D D2 SQRTM1 X1 X2 Z2 X3 Z3 Y t0 t1 t2 t3 t4 t5 t6 t7 t8 t9 "
           "QX QY QZ QT PX PY PZ PT RX RY RZ RT N0 N1 N2 N3").split()
 _SLOTS = {name: i for i, name in enumerate(_NAMES)}
-_SLOTS.update(("W%d%d" % (w, f), len(_NAMES) + 4 * w + f) for w in range(9) for f in range(4))
+_SLOTS.update(("W%s%d%d" % (t, e, f), len(_NAMES) + 32 * n + 4 * e + f)
+              for n, t in enumerate("AB") for e in range(8) for f in range(4))
 SLOT_COUNT = len(_SLOTS)
 _OPCODES = {name: i for i, name in enumerate(OPS.split())}
 
@@ -25,15 +28,13 @@ def asm(src):
     """Assemble "OP d x y; ..." (slot names or numbers, "label:" before an
     instruction; SWAP, CMOV and COPY take a slot count, 1 by default) into
     4-byte instructions for fe_viper.run."""
-    code = bytearray()
+    lines = [text.split() for text in src.split(";") if text.split()]
     labels = {}
-    for text in src.split(";"):
-        words = text.split()
-        if not words:
-            continue
+    for n, words in enumerate(lines):  # first pass: labels, for jumps forward
         if words[0][-1] == ":":
-            labels[words[0][:-1]] = len(code) // 4
-            words = words[1:]
+            labels[words.pop(0)[:-1]] = n
+    code = bytearray()
+    for words in lines:
         if len(words) == 3 and words[0] in ("SWAP", "CMOV", "COPY"):
             words.append("1")  # slot count
         code.append(_OPCODES[words[0]])
@@ -60,20 +61,38 @@ def _power(out, z, inverse=True):
 # add-2008-hwcd-3 of an operand n in niels form (y+x, y-x, 2d*x*y; z = 1) or
 # cached form (Y+X, Y-X, 2Z, 2d*T). {p} and {n} name the slots.
 _DBL_XYZ = (
-    "SQR t0 {p}X; SQR t1 {p}Y; SQR t2 {p}Z; ADD t2 t2 t2; ADD t3 t0 t1; ADD t4 {p}X {p}Y; "
-    "SQR t4 t4; SUB t4 t3 t4; SUB t0 t0 t1; ADD t1 t2 t0; MUL {p}X t4 t1; MUL {p}Y t0 t3; "
+    "SQR t0 {p}X; SQR t1 {p}Y; SQR t2 {p}Z; ADD t2 t2 t2; ADD {dh} t0 t1; ADD t4 {p}X {p}Y; "
+    "SQR t4 t4; SUB t4 {dh} t4; SUB t0 t0 t1; ADD t1 t2 t0; MUL {p}X t4 t1; MUL {p}Y t0 {dh}; "
     "MUL {p}Z t1 t0; "
 )
-_DBL = _DBL_XYZ + "MUL {p}T t4 t3; "
+_DBL = _DBL_XYZ + "MUL {p}T t4 {dh}; "
 _HEAD = "SUB t0 {p}Y {p}X; MUL t0 t0 {n}1; ADD t1 {p}Y {p}X; MUL t1 t1 {n}0; "
-_TAIL = ("SUB t4 t1 t0; ADD t1 t1 t0; SUB t0 t3 t2; ADD t3 t3 t2; "
-         "MUL {p}X t4 t0; MUL {p}Y t3 t1; MUL {p}Z t0 t3; MUL {p}T t4 t1; ")
+_TAIL_XYZ = ("SUB t4 t1 t0; ADD {ah} t1 t0; SUB t0 t3 t2; ADD t3 t3 t2; "
+             "MUL {p}X t4 t0; MUL {p}Y t3 {ah}; MUL {p}Z t0 t3; ")
+_TAIL = _TAIL_XYZ + "MUL {p}T t4 {ah}; "
 _MADD = _HEAD + "MUL t2 {p}T {n}2; ADD t3 {p}Z {p}Z; " + _TAIL
 _ADDC = _HEAD + "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; " + _TAIL
 _CACHED = "ADD {n}0 {p}Y {p}X; SUB {n}1 {p}Y {p}X; ADD {n}2 {p}Z {p}Z; MUL {n}3 {p}T D2; "
 _IDENTITY = "COPY {p}X ZERO; COPY {p}Y ONE; COPY {p}Z ONE; COPY {p}T ZERO; "
-_NEGATE = "SWAP N0 N1; SUB t5 ZERO {f}; CMOV {f} t5; "  # by the mask a selection set
-_Q = {"p": "Q", "n": "N"}
+_NEGATE = "SWAP N0 N1; SUB {t} ZERO {f}; CMOV {f} {t}; "  # by the mask a selection set
+
+
+def _f(template, p="Q", n="N", dh="t3", ah="t1", **kw):
+    """A template above for point p and operand n; E stays in t4, H goes to
+    dh (doubling) or ah (addition)."""
+    return template.format(p=p, n=n, dh=dh, ah=ah, **kw)
+
+
+# Verification's double-scalar loop computes T only when an addition needs
+# it, from E and H of the last doubling or addition, kept in t4 and t5.
+_DBL_LAZY = _f(_DBL_XYZ, dh="t5")
+_ADD_LAZY = "MUL QT t4 t5; " + _f(_HEAD + "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; " + _TAIL_XYZ, ah="t5")
+
+
+def _odd_multiples(table):
+    """Cached [1, 3, ..., 15]P for P in the P slots into table entries 0-7."""
+    return ("COPY QX PX 4; " + _f(_CACHED, n=table + "0") + _f(_DBL) + _f(_CACHED) + "COPY QX PX 4; "
+            + "".join(_f(_ADDC) + _f(_CACHED, n=table + str(e)) for e in range(1, 8)) + "END")
 
 # The slots the Python side of curve_viper.py reads or writes by name.
 _NAMED = ("ONE", "Y", "X1", "X2", "QX", "QY", "N0", "PX", "t5", "t6", "t7", "t8", "t9")
@@ -81,7 +100,7 @@ _NAMED = ("ONE", "Y", "X1", "X2", "QX", "QY", "N0", "PX", "t5", "t6", "t7", "t8"
 
 def programs():
     """(name, assembled program) for each program curve_viper.py runs."""
-    add_r = _ADDC.format(p="R", n="N") + "END"
+    add_r = _f(_ADDC, p="R") + "END"
     return [
         # RFC 7748 §5, bits 254..0 of the clamped k, u in X1
         ("LADDER", asm(
@@ -93,8 +112,8 @@ def programs():
             + _power("Z2", "Z2") + "MUL X2 X2 Z2; FRZ X2 X2; END")),
         # Q = [k]B, columns 15..0 of the digits, four blocks each
         ("COMB", asm(
-            _IDENTITY.format(p="Q") + "L: " + _DBL.format(p="Q")
-            + "".join("SELC N0 %d; " % blk + _NEGATE.format(f="N2") + _MADD.format(**_Q)
+            _f(_IDENTITY) + "L: " + _f(_DBL)
+            + "".join("SELC N0 %d; " % blk + _f(_NEGATE, t="t5", f="N2") + _f(_MADD)
                       for blk in range(4)) + "LOOP L; END")),
         # x, y of Q frozen in QX, QY
         ("AFFINE", asm(
@@ -114,22 +133,18 @@ def programs():
         ("P_FINISH", asm("COPY PY Y; COPY PZ ONE; MUL PT PX PY; END")),
         ("P_TO_R", asm("COPY RX PX 4; END")),
         ("P_TO_Q", asm("COPY QX PX 4; END")),
-        # W<w> = [w](-A) in cached form, for A in P
-        ("WINDOW_TABLE", asm(
-            "SUB PX ZERO PX; SUB PT ZERO PT; COPY W00 ONE; COPY W01 ONE; ADD W02 ONE ONE; "
-            "COPY W03 ZERO; COPY QX PX 4; " + _CACHED.format(p="Q", n="W1") + "COPY N0 W10 4; "
-            + "".join(_ADDC.format(**_Q) + _CACHED.format(p="Q", n="W%d" % w)
-                      for w in range(2, 9)) + "END")),
-        # [k](-A) by signed 4-bit windows (digits from the top), into P
-        ("WINDOW", asm(
-            _IDENTITY.format(p="Q") + "L: " + _DBL_XYZ.format(p="Q") * 3 + _DBL.format(p="Q")
-            + "SELW N0 W00; " + _NEGATE.format(f="N3") + _ADDC.format(**_Q)
-            + "LOOP L; COPY PX QX 4; END")),
-        # Q = [s]B (the comb's) + P - R, times 8; X and Y - Z of the result
-        # frozen in QX and t5
-        ("VERIFY_TAIL", asm(
-            _CACHED.format(p="P", n="N") + _ADDC.format(**_Q) + "SUB RX ZERO RX; SUB RT ZERO RT; "
-            + _CACHED.format(p="R", n="N") + _ADDC.format(**_Q) + _DBL_XYZ.format(p="Q") * 3
+        # WA = odd multiples of -A, for A in P; WB = odd multiples of B
+        ("A_TABLE", asm("SUB PX ZERO PX; SUB PT ZERO PT; " + _odd_multiples("WA"))),
+        ("B_TABLE", asm(_odd_multiples("WB"))),
+        # [k](-A) + [s]B by one chain of doublings (Straus), width-5 NAF
+        # digits of k at k[0:256], of s at k[256:512], from the top; then
+        # minus R, times 8: X and Y - Z of the result frozen in QX and t5
+        ("VERIFY", asm(
+            _f(_IDENTITY) + "L: " + _DBL_LAZY
+            + "JZ SA 0; SELV N0 WA00 0; " + _f(_NEGATE, t="t6", f="N3") + _ADD_LAZY
+            + "SA: JZ SB 1; SELV N0 WB00 1; " + _f(_NEGATE, t="t6", f="N3") + _ADD_LAZY
+            + "SB: LOOP L; MUL QT t4 t5; SUB RX ZERO RX; SUB RT ZERO RT; "
+            + _f(_CACHED, p="R") + _f(_ADDC) + _f(_DBL_XYZ) * 3
             + "FRZ QX QX; SUB t5 QY QZ; FRZ t5 t5; END")),
         # Building the comb table: d = -121665/121666, 2d, sqrt(-1) =
         # 2^((p-1)/4) into their slots and y = 4/5 of B into t6, from t9 =
@@ -139,15 +154,15 @@ def programs():
             + _power("t5", "t7", inverse=False) + "SQR t5 t5; MUL SQRTM1 t5 t7; "
             "FRZ SQRTM1 SQRTM1; " + _power("t6", "t6") + "ADD t5 ONE ONE; ADD t5 t5 t5; "
             "MUL t6 t6 t5; FRZ t6 t6; END")),
-        # tooth t: Q kept as W<t>; Q moved 16 bits up
-        ("TO_CACHED", tuple(asm(_CACHED.format(p="Q", n="W%d" % t) + "END") for t in range(4))),
-        ("TIMES_2_16", asm("L: " + _DBL.format(p="Q") + "LOOP L; END")),
+        # tooth t: Q kept as WA<t>; Q moved 16 bits up
+        ("TO_CACHED", tuple(asm(_f(_CACHED, n="WA%d" % t) + "END") for t in range(4))),
+        ("TIMES_2_16", asm("L: " + _f(_DBL) + "LOOP L; END")),
         # a table entry: tooth 3, then tooth t added or subtracted, then niels
         # form in N0-N2
-        ("ENTRY_START", asm(_IDENTITY.format(p="R") + _ADDC.format(p="R", n="W3") + "END")),
-        ("ENTRY_ADD", tuple(asm("COPY N0 W%d0 4; " % t + add_r) for t in range(3))),
+        ("ENTRY_START", asm(_f(_IDENTITY, p="R") + _f(_ADDC, p="R", n="WA3") + "END")),
+        ("ENTRY_ADD", tuple(asm("COPY N0 WA%d0 4; " % t + add_r) for t in range(3))),
         ("ENTRY_SUB", tuple(asm(
-            "COPY N0 W{t}1; COPY N1 W{t}0; COPY N2 W{t}2; SUB N3 ZERO W{t}3; ".format(t=t) + add_r)
+            "COPY N0 WA{t}1; COPY N1 WA{t}0; COPY N2 WA{t}2; SUB N3 ZERO WA{t}3; ".format(t=t) + add_r)
             for t in range(3))),
         ("ENTRY_NIELS", asm(
             _power("t9", "RZ") + "MUL t8 RX t9; MUL t9 RY t9; ADD N0 t9 t8; SUB N1 t9 t8; "

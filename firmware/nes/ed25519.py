@@ -144,26 +144,28 @@ def _expand(seed):
     return a, digest[32:]
 
 
-_last = [None, None]  # one-entry cache: the seed signed with last -> its public key
+_last = [None, None]  # one-entry cache: the seed used last -> (a, prefix, public key)
 
 
-def _public(seed, a):
+def _keys(seed):
+    """(a, prefix, public key) of a seed; a device signs with one seed, so
+    they are computed once, not per signature."""
     if _last[0] != seed:
-        _last[1] = field.fast.base_mul(a) if field.fast else _encode(_base_mult(a))
+        a, prefix = _expand(seed)
+        public = field.fast.base_mul(a) if field.fast else _encode(_base_mult(a))
+        _last[1] = (a, prefix, public)
         _last[0] = bytes(seed)
     return _last[1]
 
 
 def public_key(seed):
     """The 32-byte public key of a 32-byte seed."""
-    return _public(seed, _expand(seed)[0])
+    return _keys(seed)[2]
 
 
 def sign(seed, msg):
-    """The 64-byte signature of `msg` by the key of `seed`. A device signs
-    with one seed, so its public key is computed once, not per signature."""
-    a, prefix = _expand(seed)
-    public = _public(seed, a)
+    """The 64-byte signature of `msg` by the key of `seed`."""
+    a, prefix, public = _keys(seed)
     r = _hash_int(prefix, msg) % L
     big_r = field.fast.base_mul(r) if field.fast else _encode(_base_mult(r))
     k = _hash_int(big_r, public, msg) % L

@@ -10,7 +10,8 @@ this on the source with interval arithmetic). `run` executes a program of
 4-byte instructions (op, d, x, y) over a bank of elements, "slots": a whole
 ladder or scalar multiplication per call, with multiplication and squaring
 unrolled once. It branches only on the program and loop counter, never on
-the data; docs/CRYPTO.md has the details.
+the data, except in JZ and SELV, which only verification uses, on the public
+digits of its scalars; docs/CRYPTO.md has the details.
 """
 import micropython
 from micropython import const
@@ -30,9 +31,10 @@ _BIT = const(10)  # ladder: mask = -(bit i of k XOR the previous bit)
 _FIN = const(11)  # ladder: mask = -(last bit)
 _LOOP = const(12)  # i -= 1; while i >= 0 jump to the instruction in the d byte
 _SELC = const(13)  # d..d+2 = comb entry of block x for digit k[4i + x], mask = its sign
-_SELW = const(14)  # d..d+3 = window entry |k[i]| of the table at x, mask = its sign
+_SELV = const(14)  # d..d+3 = entry (|v| - 1) / 2 of the table at x, v = k[256y + i], mask = sign
 _FRZ = const(15)  # d = x fully reduced: limbs < 2^13, value < p
-OPS = "END MUL SQR SQRN ADD SUB A24 SWAP CMOV COPY BIT FIN LOOP SELC SELW FRZ"
+_JZ = const(16)  # jump to the instruction in the d byte when k[256x + i] is 0
+OPS = "END MUL SQR SQRN ADD SUB A24 SWAP CMOV COPY BIT FIN LOOP SELC SELV FRZ JZ"
 
 LIMB_BYTES = const(40)  # a slot: 20 limbs of 16 bits
 NIELS_BYTES = const(120)  # a comb table entry: y+x, y-x, 2d*x*y
@@ -302,21 +304,20 @@ def run(m: ptr16, prog: ptr8, k: ptr8, tab: ptr16, i: int):
                          | (src[j + 90] & s3) | (src[j + 120] & s4) | (src[j + 150] & s5)
                          | (src[j + 180] & s6) | (src[j + 210] & s7))
                 j += 1
-        elif op == _SELW:
-            v = k[i]
+        elif op == _SELV:
+            # Verification only: the digits are public, so the entry is read
+            # directly (variable time), unlike SELC.
+            v = k[(prog[pc - 1] << 8) + i]
             mask = 0 - (v >> 7)
-            v &= 127
-            s0 = (v - 1) >> 31; s1 = ((v ^ 1) - 1) >> 31; s2 = ((v ^ 2) - 1) >> 31
-            s3 = ((v ^ 3) - 1) >> 31; s4 = ((v ^ 4) - 1) >> 31; s5 = ((v ^ 5) - 1) >> 31
-            s6 = ((v ^ 6) - 1) >> 31; s7 = ((v ^ 7) - 1) >> 31; s8 = ((v ^ 8) - 1) >> 31
-            src = ptr32(uint(x))
+            src = ptr32(uint(x) + uint(((v & 127) - 1) >> 1) * (4 * LIMB_BYTES))
             dw = ptr32(uint(d))
             j = 0
             while j < 40:
-                dw[j] = ((src[j] & s0) | (src[j + 40] & s1) | (src[j + 80] & s2)
-                         | (src[j + 120] & s3) | (src[j + 160] & s4) | (src[j + 200] & s5)
-                         | (src[j + 240] & s6) | (src[j + 280] & s7) | (src[j + 320] & s8))
+                dw[j] = src[j]
                 j += 1
+        elif op == _JZ:  # verification only, on public digits
+            if k[(prog[pc - 2] << 8) + i] == 0:
+                pc = prog[pc - 3] * 4
         elif op == _FRZ:
             # Four carry passes to 13-bit limbs: the first from x; the next
             # two fold the bits from 255 up back in (2^255 = 19); the last

@@ -6,25 +6,34 @@ _BLOCK = 64
 _HASH_LEN = 32
 
 
-def _pad_key(key, byte):
+_IPAD = b"\x36" * _BLOCK
+_OPAD = b"\x5c" * _BLOCK
+
+
+def _pads(key):
+    """(key XOR ipad, key XOR opad) of RFC 2104, made once per key."""
     if len(key) > _BLOCK:
         key = hashlib.sha256(key).digest()
-    out = bytearray(_BLOCK)
-    for i in range(_BLOCK):
-        out[i] = byte
+    inner = bytearray(_IPAD)
+    outer = bytearray(_OPAD)
     for i in range(len(key)):
-        out[i] ^= key[i]
-    return out
+        inner[i] ^= key[i]
+        outer[i] ^= key[i]
+    return inner, outer
+
+
+def _mac(pads, parts):
+    inner = hashlib.sha256(pads[0])
+    for part in parts:
+        inner.update(part)
+    outer = hashlib.sha256(pads[1])
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def hmac_sha256_parts(key, parts):
     """HMAC(key, parts[0] || parts[1] || ...) without joining the parts."""
-    inner = hashlib.sha256(_pad_key(key, 0x36))
-    for part in parts:
-        inner.update(part)
-    outer = hashlib.sha256(_pad_key(key, 0x5C))
-    outer.update(inner.digest())
-    return outer.digest()
+    return _mac(_pads(key), parts)
 
 
 def hmac_sha256(key, msg):
@@ -36,12 +45,12 @@ def hkdf(ikm, salt, info, length):
     """HKDF-SHA-256 extract-then-expand: `length` bytes (at most 8160)."""
     if length > 255 * _HASH_LEN:
         raise ValueError("HKDF output too long")
-    prk = hmac_sha256(salt if salt else bytes(_HASH_LEN), ikm)
+    pads = _pads(hmac_sha256(salt if salt else bytes(_HASH_LEN), ikm))
     out = bytearray()
     block = b""
     counter = 1
     while len(out) < length:
-        block = hmac_sha256_parts(prk, (block, info, bytes((counter,))))
+        block = _mac(pads, (block, info, bytes((counter,))))
         out.extend(block)
         counter += 1
     return bytes(out[:length])

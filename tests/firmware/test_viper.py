@@ -607,11 +607,31 @@ def test_comb_selection_and_recoding_do_not_branch_on_the_scalar(curve, fe, prog
     fe.run(curve._mem, sel, curve._digits, table, start)
 
 
-def test_window_selection_does_not_branch_on_the_digit(curve, prog):
-    secret(curve._digits)
-    curve._digits[0:2] = bytes([0x85, 0x03])
-    curve._exec(prog.asm("SELW N0 W00; SWAP N0 N1; SUB t5 ZERO N3; CMOV N3 t5; LOOP 0; END"),
-                curve._digits, 1)
+def test_only_verification_uses_the_variable_time_operations(fe, prog):
+    """JZ and SELV branch on, and index by, their digits: they appear in the
+    verification program alone, whose scalars are public; fed a secret digit
+    they trip the emulator's check, which is what keeps them out of the rest."""
+    variable = {fe.OPS.split().index(name) for name in ("JZ", "SELV")}
+    for name, code in prog.programs():
+        for one in code if isinstance(code, tuple) else (code,):
+            used = {one[i] for i in range(0, len(one), 4)} & variable
+            assert not used or name == "VERIFY", name
+    digits = Memory(bytes([3]) + bytes(511), secret=True)
+    mem = Memory(bytes(2 * prog.SLOT_COUNT * 20))
+    with pytest.raises(Secret):
+        fe.run(mem, prog.asm("SELV N0 WA00 0; END"), digits, mem, 0)
+
+
+def test_verification_on_a_32_bit_machine(curve):
+    """RFC 8032 §7.1 test 2 through the emulated double-scalar loop (public
+    data), and the same with the hash scalar off by one."""
+    case = VECTORS["ed25519"][1]
+    public, sig = bytes.fromhex(case["public"]), bytes.fromhex(case["signature"])
+    digest = hashlib.sha512(sig[:32] + public + bytes.fromhex(case["message"])).digest()
+    k = int.from_bytes(digest, "little") % L
+    s = int.from_bytes(sig[32:], "little")
+    assert curve.verify(s, k, public, sig[:32])
+    assert not curve.verify(s, (k + 1) % L, public, sig[:32])
 
 
 @pytest.mark.parametrize("vector", VECTORS["sha512"], ids=lambda v: v["name"])
