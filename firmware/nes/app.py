@@ -44,6 +44,18 @@ def describe(exc):
     return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
 
 
+def _collected(fn, *args):
+    """fn(*args) after a collection; once more after another when the heap
+    had no block large enough. A small board's heap fragments: what the first
+    attempt left behind is garbage by then, and usually makes room."""
+    gc.collect()
+    try:
+        return fn(*args)
+    except MemoryError:
+        gc.collect()
+        return fn(*args)
+
+
 def _printable(text):
     # Works on the UTF-8 bytes, in runs between control characters, so a
     # long text costs a few copies of itself, not an object per character.
@@ -103,11 +115,11 @@ class App:
         """Seal `text` for user `to` and publish it; True once the broker has
         it, False when queued behind the frame being handled."""
         to = to.lower() if isinstance(to, str) else to
-        found = self.peers.keys(to)
+        found = _collected(self.peers.keys, to)
         if found is None:
             raise DirectoryError("the key server does not know %s" % to)
-        gc.collect()  # as in on_frame
-        frame = envelope.seal(self.cfg.user, self.keys[2], to, found[0], text, clock.now_ms())
+        frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
+                           clock.now_ms())  # collected first: as in on_frame
         self.start()
         return self.transport.send(topic(to), frame)
 
@@ -123,10 +135,11 @@ class App:
         # Collected first, so allocation restarts from the lowest free block:
         # what a message leaves behind (the inbox text) lands low in the heap,
         # not among the crypto temporaries, and large free blocks survive.
-        gc.collect()
+        # Retried on MemoryError: nothing of a frame is kept before its last
+        # check (the replay cache), so a second attempt is safe.
         try:
-            msg = envelope.open_frame(payload, self.cfg.user, self.keys[0],
-                                      self._sign_key_for, clock.now_ms(), self.replay)
+            msg = _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
+                             self._sign_key_for, clock.now_ms(), self.replay)
         except Exception as exc:  # whatever a frame does, the board keeps running
             print("drop: " + describe(exc))
             if isinstance(exc, AuthenticationError) and self._claimed:

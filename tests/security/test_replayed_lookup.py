@@ -6,10 +6,8 @@ the key server answers carol's lookup of "bob" with alice's genuine, signed
 answer, either as it is or with the username changed to "bob". Carol (the
 host `nes send`, the board's `nes.send`, and both verify_lookup functions)
 must refuse it and send nothing."""
-import http.server
 import json
 import queue
-import threading
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -28,38 +26,6 @@ def _replayed(alice_answer, variant):
     return answer
 
 
-class FakeKeyServer:
-    """Serves alice's signed answer for every name, and the real server's key."""
-
-    def __init__(self, real, alice_answer, variant):
-        self.public_key_b64 = real.public_key_b64
-        answer = json.dumps(_replayed(alice_answer, variant)).encode()
-        key = json.dumps({"public_key": real.public_key_b64, "algorithm": "Ed25519"}).encode()
-        self.asked = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(handler):
-                self.asked.append(handler.path)
-                data = key if handler.path == "/key" else answer
-                handler.send_response(200)
-                handler.send_header("Content-Type", "application/json")
-                handler.send_header("Content-Length", str(len(data)))
-                handler.end_headers()
-                handler.wfile.write(data)
-
-            def log_message(handler, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def alice_answer(keyserver):
     register(keyserver, "alice")
@@ -68,16 +34,18 @@ def alice_answer(keyserver):
 
 
 @pytest.fixture
-def fake_keyserver(keyserver, alice_answer):
-    servers = []
+def fake_keyserver(json_server, keyserver, alice_answer):
+    """fake_keyserver(variant): serves alice's signed answer for every name,
+    and the real server's key."""
 
     def make(variant):
-        servers.append(FakeKeyServer(keyserver, alice_answer, variant))
-        return servers[-1]
+        answer = json.dumps(_replayed(alice_answer, variant)).encode()
+        key = json.dumps({"public_key": keyserver.public_key_b64, "algorithm": "Ed25519"}).encode()
+        fake = json_server(lambda path: key if path == "/key" else answer)
+        fake.public_key_b64 = keyserver.public_key_b64  # what a board pins (board_config)
+        return fake
 
-    yield make
-    for server in servers:
-        server.stop()
+    return make
 
 
 @pytest.fixture
