@@ -50,10 +50,21 @@ def encrypt_into(key, iv, padded, out):
     _cipher(key, iv).encrypt(padded, out)
 
 
-def decrypt_in_place(key, iv, buf):
-    """Decrypt bytearray `buf` in place and strip its padding; ValueError
-    for a bad length or bad padding."""
+def decryptor(key, iv):
+    """A CBC decryptor for decrypt_with: one block of about 320 bytes, which
+    a caller may want to make before the heap fragments."""
+    return _cipher(key, iv)
+
+
+def decrypt_with(cipher, buf):
+    """Decrypt bytearray `buf` in place with `cipher` and strip its padding;
+    ValueError for a bad length or bad padding."""
     if len(buf) == 0 or len(buf) % _BLOCK:
         raise ValueError("bad ciphertext length")
-    _cipher(key, iv).decrypt(buf, buf)
+    cipher.decrypt(buf, buf)
     strip_padding(buf)
+
+
+def decrypt_in_place(key, iv, buf):
+    """decrypt_with a decryptor for key and iv."""
+    decrypt_with(_cipher(key, iv), buf)

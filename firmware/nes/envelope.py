@@ -233,12 +233,16 @@ def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
     w = _wrap_pad(z, ephemeral_public, _public_of(message_secret))
     file_key = _xor(cipherkey[33:], w)
     enc_key, mac_key, sig_pad = _payload_keys(file_key)
+    # Made now, not after the MAC check: the cipher is the one larger block
+    # the rest of the open needs, and the heap has most room for it now.
+    cipher = aes.decryptor(enc_key, _read(ct_text, 1, 1 + IV_BYTES))
     tag = hmac_sha256_parts(mac_key, _mac_input(cipherkey, b64.chunks(ct_text, 0, size), signature))
     if not _equal(tag, _read(ct_text, size, n)):
         raise AuthenticationError("frame not authentic")
     _read(ct_text, 1 + IV_BYTES, size, plain)
     try:
-        aes.decrypt_in_place(enc_key, _read(ct_text, 1, 1 + IV_BYTES), plain)
+        aes.decrypt_with(cipher, plain)
+        cipher = None
         sender, recipient, timestamp, text = inner.parse_raw(plain)
         # Decoded now, while the heap is least fragmented; the buffer it
         # views is dropped before the signature arithmetic churns the heap.

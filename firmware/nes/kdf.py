@@ -46,11 +46,10 @@ def hkdf(ikm, salt, info, length):
     if length > 255 * _HASH_LEN:
         raise ValueError("HKDF output too long")
     pads = _pads(hmac_sha256(salt if salt else bytes(_HASH_LEN), ikm))
-    out = bytearray()
+    blocks = (length + _HASH_LEN - 1) // _HASH_LEN
+    out = bytearray(blocks * _HASH_LEN)
     block = b""
-    counter = 1
-    while len(out) < length:
-        block = _mac(pads, (block, info, bytes((counter,))))
-        out.extend(block)
-        counter += 1
-    return bytes(out[:length])
+    for i in range(blocks):
+        block = _mac(pads, (block, info, bytes((i + 1,))))
+        out[i * _HASH_LEN:(i + 1) * _HASH_LEN] = block
+    return bytes(out) if len(out) == length else bytes(memoryview(out)[:length])

@@ -92,9 +92,28 @@ def _compress(st: ptr32, blk: ptr8, off: int, kw: ptr32, w: ptr32):
         j += 2
 
 
+@micropython.viper
+def _store(st: ptr32, out: ptr8):
+    """The 16 halves of the state, big-endian, into out[0:64]."""
+    j = 0
+    while j < 16:
+        v = uint(st[j])
+        out[4 * j] = v >> 24
+        out[4 * j + 1] = v >> 16
+        out[4 * j + 2] = v >> 8
+        out[4 * j + 3] = v
+        j += 1
+
+
 _kw = None  # the round constants as 32-bit halves, from sha512.py on first use
 _iv = None
 _w = array("I", bytes(_BLOCK))
+# digest()'s scratch, so that a digest allocates only its result (the module
+# is not re-entrant anyway: _w is shared)
+_final_state = array("I", bytes(64))
+_final_block = bytearray(_BLOCK)
+_out = bytearray(64)
+_ZEROS = memoryview(bytes(_BLOCK))
 
 
 def _constants():
@@ -143,17 +162,20 @@ class SHA512:
 
     def digest(self):
         """The 64-byte hash (the object may still be updated afterwards)."""
-        state = array("I", self._state)
-        block = bytearray(self._pending)
+        state = _final_state
+        state[:] = self._state
+        block = _final_block
+        block[:] = self._pending
         fill = self._fill
         block[fill] = 0x80
-        block[fill + 1:] = bytes(_BLOCK - fill - 1)
+        block[fill + 1:] = _ZEROS[:_BLOCK - fill - 1]
         if fill >= _BLOCK - 16:
             _compress(state, block, 0, _kw, _w)
-            block[:] = bytes(_BLOCK)
+            block[:] = _ZEROS
         block[_BLOCK - 16:] = (self._length * 8).to_bytes(16, "big")
         _compress(state, block, 0, _kw, _w)
-        return struct.pack(">16I", *state)
+        _store(state, _out)
+        return bytes(_out)
 
 
 def sha512(data):
