@@ -10,7 +10,7 @@ from .constants import (
     BODY_OVERHEAD, CIPHERKEY_BYTES, CIPHERKEY_INFO, IV_BYTES, KEY_BYTES,
     MAX_AGE_MS, MAX_FRAME_BYTES, MAX_INNER_BYTES, MAX_SKEW_MS, PAYLOAD_INFO,
     PAYLOAD_KEY_BYTES, SIGNATURE_FIELD_BYTES, SIGNATURE_LABEL, TAG_BYTES,
-    VERSION, BLOCK_BYTES,
+    VERSION, BLOCK_BYTES, const,
 )
 from .errors import (
     AuthenticationError, FormatError, RecipientError, TimestampError,
@@ -21,6 +21,7 @@ from .names import is_username
 
 _FIELDS = (b"cipherkey", b"ciphertext", b"signature")
 _MAX_CIPHERTEXT = BODY_OVERHEAD + MAX_INNER_BYTES + BLOCK_BYTES
+_DECODED_MAX = const(1024)
 _ZERO_KEY = bytes(KEY_BYTES)
 _VERSION_BYTE = bytes((VERSION,))
 _HEAD = b'{"cipherkey":"'
@@ -171,9 +172,12 @@ def _public_of(secret):
 
 
 def _parse_frame(frame):
-    """Steps 1-4: (cipherkey, ciphertext b64 text, its decoded length,
-    signature). The ciphertext stays b64 in the frame and is decoded in
-    chunks wherever it is read, so it never needs a buffer of its own."""
+    """Steps 1-4: (cipherkey, ciphertext reader, its length, signature); the
+    reader gives ciphertext bytes start..end as views. A short ciphertext (at
+    most _DECODED_MAX bytes) is decoded once: reading it three times (MAC,
+    plaintext, signature) in chunks would churn the heap more than holding
+    it. A longer one stays b64 in the frame and is decoded in chunks wherever
+    it is read, so it never needs a buffer of its own."""
     if isinstance(frame, str):
         try:
             frame = frame.encode("utf-8")
@@ -189,25 +193,30 @@ def _parse_frame(frame):
         raise FormatError("frame is not a JSON object of the three members")
     try:
         cipherkey = b64.decode(fields[0])
-        ct_text = fields[1]
-        n = b64.check(ct_text)
+        if len(fields[1]) <= b64.size(_DECODED_MAX):
+            raw = memoryview(b64.decode(fields[1]))
+            n = len(raw)
+            ct = lambda start, end: (raw[start:end],)  # noqa: E731
+        else:
+            n = b64.check(fields[1])
+            ct = lambda start, end, text=fields[1]: b64.chunks(text, start, end)  # noqa: E731
         signature = b64.decode(fields[2])
     except ValueError:
         raise FormatError("member is not canonical base64")
     if (len(cipherkey) != CIPHERKEY_BYTES or len(signature) != SIGNATURE_FIELD_BYTES
             or n < BODY_OVERHEAD + BLOCK_BYTES or (n - BODY_OVERHEAD) % BLOCK_BYTES
             or n > _MAX_CIPHERTEXT or cipherkey[0] != VERSION
-            or _read(ct_text, 0, 1)[0] != VERSION or signature[0] != VERSION):
+            or _read(ct, 0, 1)[0] != VERSION or signature[0] != VERSION):
         raise FormatError("bad field length or version")
-    return cipherkey, ct_text, n, signature
+    return cipherkey, ct, n, signature
 
 
-def _read(ct_text, start, end, out=None):
+def _read(ct, start, end, out=None):
     """Decoded ciphertext bytes start..end, into `out` if given."""
     if out is None:
         out = bytearray(end - start)
     pos = 0
-    for piece in b64.chunks(ct_text, start, end):
+    for piece in ct(start, end):
         pos = _put(out, pos, piece)
     return out
 
@@ -221,7 +230,7 @@ def _mac_input(cipherkey, body, signature):
 def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
     """Open a received frame addressed to `me` (§7); return a Message or raise
     the ProtocolError subclass of the first failed check."""
-    cipherkey, ct_text, n, signature = _parse_frame(frame)
+    cipherkey, ct, n, signature = _parse_frame(frame)
     size = n - TAG_BYTES  # body = ciphertext[:size], tag = ciphertext[size:]
     plain = bytearray(size - 1 - IV_BYTES)  # before the curve arithmetic runs
 
@@ -235,11 +244,11 @@ def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
     enc_key, mac_key, sig_pad = _payload_keys(file_key)
     # Made now, not after the MAC check: the cipher is the one larger block
     # the rest of the open needs, and the heap has most room for it now.
-    cipher = aes.decryptor(enc_key, _read(ct_text, 1, 1 + IV_BYTES))
-    tag = hmac_sha256_parts(mac_key, _mac_input(cipherkey, b64.chunks(ct_text, 0, size), signature))
-    if not _equal(tag, _read(ct_text, size, n)):
+    cipher = aes.decryptor(enc_key, _read(ct, 1, 1 + IV_BYTES))
+    tag = hmac_sha256_parts(mac_key, _mac_input(cipherkey, ct(0, size), signature))
+    if not _equal(tag, _read(ct, size, n)):
         raise AuthenticationError("frame not authentic")
-    _read(ct_text, 1 + IV_BYTES, size, plain)
+    _read(ct, 1 + IV_BYTES, size, plain)
     try:
         aes.decrypt_with(cipher, plain)
         cipher = None
@@ -255,7 +264,7 @@ def open_frame(frame, me, message_secret, sign_key_for, now_ms, replay=None):
     if sign_public is None:
         raise UnknownSenderError("no signing key for the sender")
     sig = _xor(signature[1:], sig_pad)
-    body = b64.chunks(ct_text, 0, size)
+    body = ct(0, size)
     if not ed25519.verify(sign_public, _signed_parts(sender, recipient, timestamp, cipherkey, body), sig):
         raise AuthenticationError("frame not authentic")
     if recipient != me:
