@@ -44,16 +44,21 @@ def describe(exc):
     return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
 
 
-def _collected(fn, *args):
-    """fn(*args) after a collection; once more after another when the heap
-    had no block large enough. A small board's heap fragments: what the first
-    attempt left behind is garbage by then, and usually makes room."""
-    gc.collect()
+def _retried(fn, *args):
+    """fn(*args); once more after a collection when the heap had no block
+    large enough. A small board's heap fragments: what the first attempt left
+    behind is garbage by then, and usually makes room."""
     try:
         return fn(*args)
     except MemoryError:
         gc.collect()
         return fn(*args)
+
+
+def _collected(fn, *args):
+    """_retried(fn, *args) after a collection."""
+    gc.collect()
+    return _retried(fn, *args)
 
 
 def _printable(text):
@@ -115,7 +120,7 @@ class App:
         """Seal `text` for user `to` and publish it; True once the broker has
         it, False when queued behind the frame being handled."""
         to = to.lower() if isinstance(to, str) else to
-        found = _collected(self.peers.keys, to)
+        found = _retried(self.peers.keys, to)  # the key check collects first itself
         if found is None:
             raise DirectoryError("the key server does not know %s" % to)
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
