@@ -53,4 +53,5 @@ def lookup(url, server_public, name, pinned=None):
 def _names_keys(answer, name, pinned):
     entry = answer.get("response") if isinstance(answer, dict) else None
     return (isinstance(entry, dict) and entry.get("username") == name
-            and entry.get("public_key_message") == pinned[0] and entry.get("public_key_sign") == pinned[1])
+            and entry.get("public_key_message") == pinned[0]
+            and entry.get("public_key_sign") == pinned[1])
