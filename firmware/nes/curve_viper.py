@@ -10,8 +10,9 @@ signed comb over a table of multiples of B for key generation and signing,
 and the cofactored double-scalar check for verification (one chain of
 doublings over NAF digits). Secret scalars reach the arithmetic only through
 masks: the ladder swaps by masking and the comb's selection reads every
-entry; only verification, on public data, branches on its digits. Not re-entrant: the slots and
-buffers are module state. Design and measurements: docs/CRYPTO.md.
+entry; only verification, on public data, branches on its digits. Not
+re-entrant: the slots and buffers are module state. Design and measurements:
+docs/CRYPTO.md.
 """
 import micropython  # no such module under CPython: ImportError
 

@@ -71,7 +71,8 @@ _TAIL_XYZ = ("SUB t4 t1 t0; ADD {ah} t1 t0; SUB t0 t3 t2; ADD t3 t3 t2; "
              "MUL {p}X t4 t0; MUL {p}Y t3 {ah}; MUL {p}Z t0 t3; ")
 _TAIL = _TAIL_XYZ + "MUL {p}T t4 {ah}; "
 _MADD = _HEAD + "MUL t2 {p}T {n}2; ADD t3 {p}Z {p}Z; " + _TAIL
-_ADDC = _HEAD + "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; " + _TAIL
+_ADDC_CD = "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; "  # C and D of a cached operand
+_ADDC = _HEAD + _ADDC_CD + _TAIL
 _CACHED = "ADD {n}0 {p}Y {p}X; SUB {n}1 {p}Y {p}X; ADD {n}2 {p}Z {p}Z; MUL {n}3 {p}T D2; "
 _IDENTITY = "COPY {p}X ZERO; COPY {p}Y ONE; COPY {p}Z ONE; COPY {p}T ZERO; "
 _NEGATE = "SWAP N0 N1; SUB {t} ZERO {f}; CMOV {f} {t}; "  # by the mask a selection set
@@ -86,7 +87,7 @@ def _f(template, p="Q", n="N", dh="t3", ah="t1", **kw):
 # Verification's double-scalar loop computes T only when an addition needs
 # it, from E and H of the last doubling or addition, kept in t4 and t5.
 _DBL_LAZY = _f(_DBL_XYZ, dh="t5")
-_ADD_LAZY = "MUL QT t4 t5; " + _f(_HEAD + "MUL t2 {p}T {n}3; MUL t3 {p}Z {n}2; " + _TAIL_XYZ, ah="t5")
+_ADD_LAZY = "MUL QT t4 t5; " + _f(_HEAD + _ADDC_CD + _TAIL_XYZ, ah="t5")
 
 
 def _odd_multiples(table):
