@@ -3,8 +3,8 @@ board runs the same MicroPython benchmark. Measured here: micropython-lib's
 pystone_lowmem (fetched from PyPI at run time, like umqtt.simple) under the
 unix port. Cited: published pystone results of boards (sources below).
 
-These are estimates of interpreter speed, for the interpreted part of an op. Field arithmetic on 255-bit integers
-leans on MicroPython's mpz code, which uses 16-bit digits on 32-bit boards and
+These are estimates of interpreter speed, for the interpreted part of an op.
+Field arithmetic on 255-bit integers leans on MicroPython's mpz code, which uses 16-bit digits on 32-bit boards and
 32-bit digits on x86-64, so bigint-heavy code (X25519, Ed25519) is likely
 slower on a board than the pystone ratio says: read the estimates as lower
 bounds. Viper code runs as machine code, whose speed ratio follows the CPUs

@@ -57,10 +57,8 @@ def derive(results):
         native_seal_open = _sum(_op_time(native, "seal_100"), _op_time(native, "open_100")) if native else None
         peaks = [section["ops"].get(op, {}).get("peak_heap_bytes") for op in ("seal_100", "open_100")]
         peak = None if None in peaks else max(peaks)
-        esp32 = None
-        if boards:
-            ends = [board_time(section, op, boards, ESP32) for op in ("seal_100", "open_100")]
-            esp32 = None if None in ends else ends[0][1] + ends[1][1]  # the high ends
+        ends = [out["estimates"].get(name, {}).get(ESP32, {}).get(op) for op in ("seal_100", "open_100")]
+        esp32 = None if None in ends else ends[0][1] + ends[1][1]  # the high ends
         r = ratio(seal_open, native_seal_open)
         out["targets"][name] = {
             "seal_open_100_vs_native": {"value": r, "target": "<= %dx native" % TARGET_RATIO,
@@ -298,11 +296,10 @@ class Report:
         rows = []
         for board, info in nc["boards"].items():
             for op in ("mul", "sqr"):
-                low, high = info[op]["seconds"]
                 n = info[op]["by_class"]
                 rows.append([board, op, info["arch"], fmt_num(info[op]["instructions"]),
                              "%d / %d / %d" % (n["load"], n["store"], n["mul"]),
-                             "%s-%s" % (fmt_time(low), fmt_time(high))])
+                             fmt_range(info[op]["seconds"])])
         self.tab(["board", "field op", "code", "instructions", "loads / stores / multiplies", "time"], rows)
         self.note("Machine code (viper): %s The viper ops' machine-code share is scaled by the board's "
                   "time per multiplication over this machine's (%s, measured in fe_viper.run); the "

