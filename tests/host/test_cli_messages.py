@@ -72,16 +72,22 @@ def test_listen_reports_invalid_frames_and_keeps_going(pair, mosquitto):
     assert listener.interrupt() == 0
 
 
+def _dropped_unseen(listener, mosquitto, user, frame, reason, text):
+    """`frame` published to `user`'s topic is dropped for `reason` and
+    nothing with `text` is printed."""
+    publish_raw(mosquitto, "nes/%s/message" % user, frame)
+    assert reason in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+    assert not any(text in line for line in listener.seen["stdout"])
+
+
 def test_a_frame_for_someone_else_fails_authentication(nes_factory, pair, mosquitto, keyserver):
     alice, bob = pair
     carol = nes_factory("carol").join(mosquitto, keyserver)
     listener = carol.listen()
     # Carol's topic receives a frame sealed for Bob: carol cannot open it.
     frame = capture_frame(alice, bob, mosquitto, "for bob only")
-    publish_raw(mosquitto, "nes/carol/message", frame)
-    assert "failed authentication" in listener.wait_for("stderr", "dropped")
-    listener.interrupt()
-    assert not any("for bob only" in line for line in listener.seen["stdout"])
+    _dropped_unseen(listener, mosquitto, "carol", frame, "failed authentication", "for bob only")
 
 
 def test_messages_sent_while_away_arrive_once_on_return(pair, mosquitto):
@@ -92,11 +98,7 @@ def test_messages_sent_while_away_arrive_once_on_return(pair, mosquitto):
     assert listener.wait_for("stdout", "alice:").endswith("while you were away")
     listener.interrupt()
     # A redelivery of the same frame to a later run is recognised by the saved replay cache.
-    listener = bob.listen()
-    publish_raw(mosquitto, "nes/bob/message", frame)
-    assert "already received" in listener.wait_for("stderr", "dropped")
-    listener.interrupt()
-    assert not any("alice:" in line for line in listener.seen["stdout"])
+    _dropped_unseen(bob.listen(), mosquitto, "bob", frame, "already received", "alice:")
 
 
 def test_listen_reconnects_after_the_broker_restarts(pair, mosquitto):
