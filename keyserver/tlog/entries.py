@@ -1,0 +1,53 @@
+"""What the directory logs: the hooks keyserver/accounts.py calls inside its
+transactions (an activation and a deactivation each append one entry), the
+log's origin, and the activations of directories older than the log."""
+import base64
+import urllib.parse
+
+from sqlalchemy import select
+
+from host_tools.protocol import tlog as proto
+
+from .. import store
+from . import tables
+from .log import Log
+
+DEFAULT_ORIGIN = "nes-keyserver/log"
+
+
+def origin(config):
+    """LOG_ORIGIN, else `<host>[/<path>]/log` of PUBLIC_URL, else DEFAULT_ORIGIN."""
+    if config.get("LOG_ORIGIN"):
+        return config["LOG_ORIGIN"]
+    if config.get("PUBLIC_URL"):
+        url = urllib.parse.urlsplit(config["PUBLIC_URL"])
+        return "%s%s/log" % (url.netloc, url.path.rstrip("/"))
+    return DEFAULT_ORIGIN
+
+
+def _keys(user):
+    return base64.b64decode(user.public_key_message), base64.b64decode(user.public_key_sign)
+
+
+def make_log(directory, server_key, config):
+    return Log(directory.engine, server_key, origin(config))
+
+
+def activated(log, tx, user, now):
+    log.append(tx.conn, proto.ACTIVATE, user.username, _keys(user), now)
+
+
+def deactivated(log, tx, user, now):
+    log.append(tx.conn, proto.DEACTIVATE, user.username, _keys(user), now)
+
+
+def backfill(log, directory, now):
+    """Log every active account that has no entry (a directory older than the log)."""
+    with directory.engine.connect() as conn:
+        missing = conn.execute(
+            select(store.users)
+            .outerjoin(tables.names, tables.names.c.username == store.users.c.username)
+            .where(store.users.c.state == store.ACTIVE, tables.names.c.username.is_(None))).all()
+    if not missing:
+        return 0
+    return log.backfill([(u.username, _keys(u)) for u in missing], now)

@@ -1,0 +1,180 @@
+"""Appends, checkpoints, tiles and lookup proofs of the transparency log.
+
+One sequencer: an append runs inside the caller's database transaction (the
+same one that changes the directory) and first takes the log lock — a
+transaction-scoped advisory lock on PostgreSQL, the database write lock on
+SQLite — so appends from every worker and instance are serialised and the
+head, entries and hashes commit together with the directory change or not at
+all. The checkpoint is signed when served, from the committed head, so it can
+never name a tree the tiles do not hold."""
+import threading
+
+from sqlalchemy import insert, select, text, update
+
+from host_tools.protocol import tlog as proto
+
+from . import tables, tree
+
+# pg_advisory_xact_lock key of the log's sequencer: "nes-kt/1" as a 64-bit integer.
+LOCK_KEY = int.from_bytes(b"nes-kt/1", "big") >> 1
+
+
+class LogCorrupt(Exception):
+    """The stored log is missing a hash it must have."""
+
+
+def _getter(conn):
+    cache = {}
+
+    def get(level, idx):
+        key = (level, idx)
+        if key not in cache:
+            row = conn.execute(select(tables.hashes.c.hash).where(
+                tables.hashes.c.level == level, tables.hashes.c.idx == idx)).first()
+            if row is None:
+                raise LogCorrupt("no stored hash (%d, %d)" % key)
+            cache[key] = bytes(row.hash)
+        return cache[key]
+    return get
+
+
+def _lock(conn):
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    # On SQLite this write takes the database lock; on PostgreSQL it is a no-op.
+    if conn.execute(update(tables.head).where(tables.head.c.id == 1)
+                    .values(size=tables.head.c.size)).rowcount == 0:
+        conn.execute(insert(tables.head).values(id=1, size=0, root=proto.EMPTY_ROOT))
+
+
+def read_head(conn):
+    row = conn.execute(select(tables.head.c.size, tables.head.c.root)).first()
+    return (0, proto.EMPTY_ROOT) if row is None else (row.size, bytes(row.root))
+
+
+class Log:
+    def __init__(self, engine, server_key, origin):
+        self.engine = engine
+        self.server_key = server_key
+        self.origin = origin
+        self._signed = (None, None)
+        self._signed_lock = threading.Lock()
+
+    @property
+    def verifier_key(self):
+        return proto.verifier_key(self.origin, self.server_key.public)
+
+    def append(self, conn, kind, name, keys, now):
+        """Log `kind` for `name` with its (message, sign) keys; returns (index, serial).
+        Call inside the transaction that makes the change."""
+        _lock(conn)
+        size, _ = read_head(conn)
+        row = conn.execute(select(tables.names.c.serial).where(tables.names.c.username == name)).first()
+        serial = 1 if row is None else row.serial + 1
+        data = proto.encode_entry(kind, name, serial, now, *keys)
+        get = _getter(conn)
+        conn.execute(insert(tables.entries).values(idx=size, data=data))
+        rows = tree.new_hashes(size, data, get)
+        conn.execute(insert(tables.hashes), [{"level": l, "idx": i, "hash": h} for l, i, h in rows])
+        new_root = tree.root(size + 1, get)
+        conn.execute(update(tables.head).where(tables.head.c.id == 1).values(size=size + 1, root=new_root))
+        if row is None:
+            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=size))
+        else:
+            conn.execute(update(tables.names).where(tables.names.c.username == name)
+                         .values(serial=serial, idx=size))
+        return size, serial
+
+    def backfill(self, active, now):
+        """Log an activation for every active (name, keys) that has no entry yet
+        (directories that predate the log); returns how many were added."""
+        added = 0
+        with self.engine.begin() as conn:
+            _lock(conn)
+            logged = set(conn.execute(select(tables.names.c.username)).scalars())
+            for name, keys in active:
+                if name not in logged:
+                    self.append(conn, proto.ACTIVATE, name, keys, now)
+                    added += 1
+        return added
+
+    def _note(self, size, root):
+        with self._signed_lock:
+            if self._signed[0] != (size, root):
+                body = proto.checkpoint_text(self.origin, size, root)
+                self._signed = ((size, root), proto.sign_note(body, self.origin, self.server_key.seed))
+            return self._signed[1]
+
+    def checkpoint(self):
+        with self.engine.connect() as conn:
+            return self._note(*read_head(conn))
+
+    def tile(self, level, n, width):
+        """The hashes of tile (level, n) of `width`, or None while the tree is too small."""
+        hash_level = level * proto.TILE_HEIGHT
+        start = n * proto.TILE_WIDTH
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if start + width > size >> hash_level:
+                return None
+            rows = conn.execute(
+                select(tables.hashes.c.hash)
+                .where(tables.hashes.c.level == hash_level, tables.hashes.c.idx >= start,
+                       tables.hashes.c.idx < start + width)
+                .order_by(tables.hashes.c.idx)).scalars().all()
+        if len(rows) != width:
+            raise LogCorrupt("tile %d/%d is missing hashes" % (level, n))
+        return b"".join(bytes(h) for h in rows)
+
+    def bundle(self, n, width):
+        """The entry bundle n of `width`, or None while the tree is too small."""
+        start = n * proto.TILE_WIDTH
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if start + width > size:
+                return None
+            rows = conn.execute(
+                select(tables.entries.c.data)
+                .where(tables.entries.c.idx >= start, tables.entries.c.idx < start + width)
+                .order_by(tables.entries.c.idx)).scalars().all()
+        if len(rows) != width:
+            raise LogCorrupt("entry bundle %d is missing entries" % n)
+        return proto.bundle([bytes(d) for d in rows])
+
+    def lookup_proof(self, name, since=None):
+        """The "log" member of a lookup answer for `name`'s latest entry:
+        {index, kind, serial, time, proof, checkpoint[, consistency]} plus "keys"
+        (the entry's, for the caller to compare), or None when it has none. The
+        consistency proof is from tree size `since` when 0 < since < size."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.names).where(tables.names.c.username == name)).first()
+            if row is None:
+                return None
+            # Read after the name: the head then covers its entry, whatever commits meanwhile.
+            size, root = read_head(conn)
+            data = conn.execute(select(tables.entries.c.data)
+                                .where(tables.entries.c.idx == row.idx)).scalar_one()
+            get = _getter(conn)
+            member = {"proof": proto.encode_proof(tree.inclusion_proof(row.idx, size, get))}
+            if since is not None and 0 < since < size:
+                member["consistency"] = proto.encode_proof(tree.consistency_proof(since, size, get))
+        entry = proto.decode_entry(bytes(data))
+        member.update({
+            "index": row.idx, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
+            "keys": (entry["public_key_message"], entry["public_key_sign"]),
+            "checkpoint": self._note(size, root),
+        })
+        return member
+
+    def consistency(self, size1, size2):
+        """A consistency proof between two sizes of the current tree, or None."""
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if not 0 < size1 <= size2 <= size:
+                return None
+            return tree.consistency_proof(size1, size2, _getter(conn))
+
+    def size(self):
+        with self.engine.connect() as conn:
+            return read_head(conn)[0]
+
