@@ -192,7 +192,7 @@ def verifier_key(name, public):
 
 def parse_verifier_key(vkey):
     """(name, public key) from a vkey; LogError when it is malformed or its ID does not match."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or not parts[0]:
         raise LogError("malformed verifier key")
     raw = _decode_b64(parts[2], 1 + KEY_BYTES)
