@@ -6,6 +6,7 @@ from .keyserver_client import KeyServer
 from .mqtt import parse_broker
 from .peers import FILE_NAME, Directory, PeerStore
 from .settings import SETTINGS, Settings
+from .transparency import FILE_NAME as LOG_FILE, LogState
 
 
 class State:
@@ -24,7 +25,12 @@ class State:
 
     def keyserver(self, trusted=True):
         """The key-server client; `trusted` needs the pinned server key (lookups)."""
-        return KeyServer(self.settings.provider, provider_key(self.settings) if trusted else None)
+        return KeyServer(self.settings.provider, provider_key(self.settings) if trusted else None,
+                         self.log_state())
+
+    def log_state(self):
+        """What `nes` keeps of the key server's transparency log (issue 18)."""
+        return LogState(self.settings.state_file(LOG_FILE))
 
     def store(self):
         return PeerStore(self.settings.state_file(FILE_NAME))

@@ -174,6 +174,11 @@ class Log:
                 return None
             return tree.consistency_proof(size1, size2, _getter(conn))
 
+    def inclusion(self, index, size):
+        """An inclusion proof of entry `index` in the tree of `size` (size <= the current one)."""
+        with self.engine.connect() as conn:
+            return tree.inclusion_proof(index, size, _getter(conn))
+
     def size(self):
         with self.engine.connect() as conn:
             return read_head(conn)[0]

@@ -1,0 +1,163 @@
+"""What `nes` keeps and checks of the key server's transparency log
+(docs/TRANSPARENCY.md §5): the newest checkpoint it has seen (every later one
+must extend it), the highest serial seen per name, the keys this host
+registered (what `nes monitor` expects), and the monitor's own copy of the
+tree's right edge. Every lookup answer is checked here before its keys are
+used: checkpoint signature, inclusion proof, consistency with the stored
+checkpoint, and that no later entry for the name exists in the log."""
+import base64
+import json
+import os
+
+from .errors import CommandError
+from .protocol import tlog
+
+FILE_NAME = "log.json"
+
+
+def _b64(raw):
+    return base64.b64encode(raw).decode("ascii")
+
+
+class LogState:
+    """log.json in the state directory."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            with open(path, encoding="utf-8") as f:
+                self.data = json.load(f)
+        except FileNotFoundError:
+            self.data = {}
+        except (OSError, ValueError) as exc:
+            raise CommandError("cannot read the log state in %s: %s" % (path, exc)) from None
+        self.data.setdefault("serials", {})
+        self.data.setdefault("registered", {})
+
+    @property
+    def origin(self):
+        return self.data.get("origin")
+
+    @property
+    def size(self):
+        return self.data.get("size", 0)
+
+    @property
+    def root(self):
+        return base64.b64decode(self.data["root"]) if "root" in self.data else tlog.EMPTY_ROOT
+
+    def keep(self, origin, size, root, note):
+        self.data.update(origin=origin, size=size, root=_b64(root), checkpoint=note)
+
+    def registered(self, name, keys):
+        """Remember keys this host registered for `name` (every pair it ever did)."""
+        pair = [_b64(k) for k in keys]
+        known = self.data["registered"].setdefault(name, [])
+        if pair not in known:
+            known.append(pair)
+        self.save()
+
+    def monitor_frontier(self):
+        saved = self.data.get("monitor", {})
+        return tlog.Frontier(saved.get("size", 0), [base64.b64decode(h) for h in saved.get("frontier", [])])
+
+    def keep_monitor(self, frontier):
+        self.data["monitor"] = {"size": frontier.size, "frontier": [_b64(h) for h in frontier.hashes]}
+
+    def save(self):
+        tmp = "%s.tmp" % self.path
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.data, f, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+class LogChecker:
+    """Checks answers of one key server against the log state; `fetch(path)`
+    GETs a path of the server ("/log/...") and returns the body bytes."""
+
+    def __init__(self, state, server_public, fetch):
+        self.state = state
+        self.server_public = server_public
+        self.fetch = fetch
+
+    def open_checkpoint(self, note):
+        """(origin, size, root) of a checkpoint signed by the pinned server key; the
+        origin is pinned with the first checkpoint seen."""
+        origin = self.state.origin or tlog.note_origin(note)
+        size, root = tlog.open_checkpoint(note, origin, self.server_public)
+        return origin, size, root
+
+    def advance(self, origin, size, root, note, consistency):
+        """Check that (size, root) extends the stored checkpoint (with the
+        `consistency` proof) and keep it; LogError when it does not."""
+        old_size, old_root = self.state.size, self.state.root
+        if size < old_size:
+            raise tlog.LogError("the log's checkpoint (size %d) is older than one seen before (size %d)"
+                                % (size, old_size))
+        if old_size and size > old_size:
+            if consistency is None:
+                raise tlog.LogError("no consistency proof from the checkpoint seen before")
+            tlog.verify_consistency(old_size, old_root, size, root, tlog.decode_proof(consistency))
+        elif old_size and root != old_root:
+            raise tlog.LogError("the log shows two different trees of size %d (a fork)" % size)
+        self.state.keep(origin, size, root, note)
+
+    def entries(self, start, size):
+        """Entries [start, size) of the log, read from its entry bundles."""
+        found = []
+        for n in range(start // tlog.TILE_WIDTH, (size + tlog.TILE_WIDTH - 1) // tlog.TILE_WIDTH):
+            width = min(tlog.TILE_WIDTH, size - n * tlog.TILE_WIDTH)
+            bundle = tlog.parse_bundle(self.fetch("/log/" + tlog.tile_path("entries", n, width)))
+            if len(bundle) != width:
+                raise tlog.LogError("entry bundle %d has %d entries, expected %d" % (n, len(bundle), width))
+            first = n * tlog.TILE_WIDTH
+            found.extend(bundle[max(0, start - first):])
+        return found
+
+    def extend(self, frontier, size, root, seen=None):
+        """Append the entries from frontier.size to `size` to `frontier`, check the
+        result against `root` (and on the way against `seen`, a (size, root) seen
+        before), and return them as (index, decoded entry) pairs."""
+        start = frontier.size
+        if size < start:
+            raise tlog.LogError("the log (size %d) is smaller than when read before (size %d)" % (size, start))
+        read = []
+        if seen and seen[0] == start and frontier.root() != seen[1]:
+            raise tlog.LogError("the log's history differs from the checkpoint seen before")
+        for index, data in enumerate(self.entries(start, size), start):
+            frontier.append(tlog.leaf_hash(data))
+            read.append((index, data))
+            if seen and seen[0] == frontier.size and frontier.root() != seen[1]:
+                raise tlog.LogError("the log's history differs from the checkpoint seen before")
+        if frontier.root() != root:
+            raise tlog.LogError("the log's entries do not match its checkpoint")
+        return [(index, tlog.decode_entry(data)) for index, data in read]
+
+    def check_answer(self, answer, username, keys):
+        """Check the "log" member of a verified lookup answer for `username` and its
+        `keys`, then keep its checkpoint; LogError when anything does not hold."""
+        log = answer.get("log")
+        if not isinstance(log, dict) or not isinstance(log.get("checkpoint"), str):
+            raise tlog.LogError("the answer has no transparency-log proof")
+        fields = [log.get(k) for k in ("index", "serial", "time")]
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in fields):
+            raise tlog.LogError("malformed log member")
+        index, serial, time = fields
+        if log.get("kind") not in (tlog.ACTIVATE, tlog.CHANGE):
+            raise tlog.LogError("the logged entry does not publish keys")
+        origin, size, root = self.open_checkpoint(log["checkpoint"])
+        leaf = tlog.leaf_hash(tlog.encode_entry(log["kind"], username, serial, time, *keys))
+        proof = tlog.decode_proof(log.get("proof"))
+        tlog.verify_inclusion(leaf, index, size, proof, root)
+        if serial < self.state.data["serials"].get(username, 0):
+            raise tlog.LogError("the entry for %r is older (serial %d) than one seen before (serial %d)"
+                                % (username, serial, self.state.data["serials"][username]))
+        frontier = tlog.frontier_before(index, size, proof)
+        frontier.append(leaf)
+        for later, entry in self.extend(frontier, size, root):
+            if entry["name"] == username:
+                raise tlog.LogError("the served keys of %r are superseded by log entry %d (%s, serial %d)"
+                                    % (username, later, entry["kind"], entry["serial"]))
+        self.advance(origin, size, root, log["checkpoint"], log.get("consistency"))
+        self.state.data["serials"][username] = serial
+        self.state.save()
