@@ -130,7 +130,8 @@ class LogChecker:
             if seen and seen[0] == frontier.size and frontier.root() != seen[1]:
                 raise tlog.LogError("the log's history differs from the checkpoint seen before")
         if frontier.root() != root:
-            raise tlog.LogError("the log's entries do not match its checkpoint")
+            raise tlog.LogError("the log's entries do not extend the tree read before to its "
+                                "checkpoint (a rewritten history)")
         return [(index, tlog.decode_entry(data)) for index, data in read]
 
     def check_answer(self, answer, username, keys):

@@ -106,3 +106,18 @@ def test_a_rewritten_history_is_refused(keyserver_factory, client, tmp_path):
     watcher.lookup("bob")
     with pytest.raises(Exception, match="two different trees of size 3"):
         KeyServer(fork.url, fork.public_key, watcher.log_state).lookup("alice")
+
+
+def test_nes_refuses_an_unlogged_key_and_keeps_the_checkpoint(nes_factory, mosquitto, keyserver, json_server):
+    honest = keyserver.register_and_activate("alice")
+    forged = liars.signed_answer(keyserver, "alice", (os.urandom(32), os.urandom(32)), honest["log"])
+    liar = liars.proxy(json_server, keyserver, {"/users/alice": forged})
+    bob = nes_factory("bob").configure(mosquitto, keyserver)
+    bob.run("keys", "--accept", "alice").ok()
+    kept = json.loads((bob.nes_dir / "log.json").read_text())
+    assert kept["checkpoint"] == keyserver.get("/log/checkpoint").text
+    carol = nes_factory("carol").configure(mosquitto, keyserver)
+    carol.run("config", "PUBKEY_ADDRESS", liar.url).ok()
+    line = carol.run("keys", "--accept", "alice").failed()
+    assert line == ("nes: refusing the key server's answer for 'alice': inclusion proof does not "
+                    "match the checkpoint")
