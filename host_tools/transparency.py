@@ -138,27 +138,17 @@ class LogChecker:
         """Check the "log" member of a verified lookup answer for `username` and its
         `keys`, then keep its checkpoint; LogError when anything does not hold."""
         log = answer.get("log")
-        if not isinstance(log, dict) or not isinstance(log.get("checkpoint"), str):
-            raise tlog.LogError("the answer has no transparency-log proof")
-        fields = [log.get(k) for k in ("index", "serial", "time")]
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in fields):
-            raise tlog.LogError("malformed log member")
-        index, serial, time = fields
-        if log.get("kind") not in (tlog.ACTIVATE, tlog.CHANGE):
-            raise tlog.LogError("the logged entry does not publish keys")
-        origin, size, root = self.open_checkpoint(log["checkpoint"])
-        leaf = tlog.leaf_hash(tlog.encode_entry(log["kind"], username, serial, time, *keys))
-        proof = tlog.decode_proof(log.get("proof"))
-        tlog.verify_inclusion(leaf, index, size, proof, root)
+        found = tlog.verify_log_member(log, username, keys, self.server_public, self.state.origin)
+        index, serial, size, root = found["index"], found["serial"], found["size"], found["root"]
         if serial < self.state.data["serials"].get(username, 0):
             raise tlog.LogError("the entry for %r is older (serial %d) than one seen before (serial %d)"
                                 % (username, serial, self.state.data["serials"][username]))
-        frontier = tlog.frontier_before(index, size, proof)
-        frontier.append(leaf)
+        frontier = tlog.frontier_before(index, size, found["proof"])
+        frontier.append(found["leaf"])
         for later, entry in self.extend(frontier, size, root):
             if entry["name"] == username:
                 raise tlog.LogError("the served keys of %r are superseded by log entry %d (%s, serial %d)"
                                     % (username, later, entry["kind"], entry["serial"]))
-        self.advance(origin, size, root, log["checkpoint"], log.get("consistency"))
+        self.advance(found["origin"], size, root, log["checkpoint"], log.get("consistency"))
         self.state.data["serials"][username] = serial
         self.state.save()

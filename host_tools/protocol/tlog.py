@@ -269,6 +269,30 @@ def note_origin(note):
     return split_note(note)[0].split("\n", 1)[0]
 
 
+# Lookup answers (docs/TRANSPARENCY.md §4).
+
+def verify_log_member(member, username, keys, public, origin=None):
+    """Check the "log" member of a lookup answer whose signature verified for
+    `username` and `keys`: the checkpoint is signed by `public` under `origin`
+    (taken from the note when None), and the entry publishing these keys is in
+    its tree. Returns {"origin", "size", "root", "index", "serial", "proof", "leaf"}."""
+    if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
+        raise LogError("the answer has no transparency-log proof")
+    fields = [member.get(k) for k in ("index", "serial", "time")]
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in fields):
+        raise LogError("malformed log member")
+    index, serial, time = fields
+    if member.get("kind") not in (ACTIVATE, CHANGE):
+        raise LogError("the logged entry does not publish keys")
+    origin = origin or note_origin(member["checkpoint"])
+    size, root = open_checkpoint(member["checkpoint"], origin, public)
+    leaf = leaf_hash(encode_entry(member["kind"], username, serial, time, *keys))
+    proof = decode_proof(member.get("proof"))
+    verify_inclusion(leaf, index, size, proof, root)
+    return {"origin": origin, "size": size, "root": root, "index": index, "serial": serial,
+            "proof": proof, "leaf": leaf}
+
+
 # C2SP tlog-tiles paths and entry bundles.
 
 def _encode_index(n):
