@@ -44,7 +44,7 @@ def _reason(body):
 
 
 class KeyServer:
-    def __init__(self, url, public_key=None, log_state=None):
+    def __init__(self, url, public_key=None, log_state=None, witness_key=None):
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme not in ("http", "https"):
             raise CommandError("key server address must be an http:// or https:// URL, not %r" % url)
@@ -52,7 +52,8 @@ class KeyServer:
         self.public_key = public_key
         # Transparency log (issue 18): with a LogState, every lookup is checked against the log.
         self.log_state = log_state
-        self.log = LogChecker(log_state, public_key, self.fetch) if log_state and public_key else None
+        self.log = (LogChecker(log_state, public_key, self.fetch, witness_key)
+                    if log_state and public_key else None)
 
     def _request(self, method, path, payload=None):
         """(status, body bytes); CommandError when the server cannot be reached."""

@@ -26,7 +26,7 @@ class State:
     def keyserver(self, trusted=True):
         """The key-server client; `trusted` needs the pinned server key (lookups)."""
         return KeyServer(self.settings.provider, provider_key(self.settings) if trusted else None,
-                         self.log_state())
+                         self.log_state(), self.settings.value("LOG_WITNESS_KEY"))
 
     def log_state(self):
         """What `nes` keeps of the key server's transparency log (issue 18)."""

@@ -75,16 +75,27 @@ class LogChecker:
     """Checks answers of one key server against the log state; `fetch(path)`
     GETs a path of the server ("/log/...") and returns the body bytes."""
 
-    def __init__(self, state, server_public, fetch):
+    def __init__(self, state, server_public, fetch, witness_key=None):
         self.state = state
         self.server_public = server_public
         self.fetch = fetch
+        try:
+            self.witness = witness_key and tlog.parse_verifier_key(witness_key, tlog.COSIGNATURE_TYPE)
+        except tlog.LogError:
+            raise CommandError("LOG_WITNESS_KEY is not a witness verifier key: %r" % witness_key) from None
+
+    def cosigned(self, note):
+        """Check the configured witness's cosignature on a checkpoint note."""
+        if self.witness:
+            tlog.verify_cosignature(note, *self.witness)
 
     def open_checkpoint(self, note):
-        """(origin, size, root) of a checkpoint signed by the pinned server key; the
-        origin is pinned with the first checkpoint seen."""
+        """(origin, size, root) of a checkpoint signed by the pinned server key (and
+        cosigned by the witness, when one is configured); the origin is pinned with
+        the first checkpoint seen."""
         origin = self.state.origin or tlog.note_origin(note)
         size, root = tlog.open_checkpoint(note, origin, self.server_public)
+        self.cosigned(note)
         return origin, size, root
 
     def advance(self, origin, size, root, note, consistency):
@@ -139,6 +150,7 @@ class LogChecker:
         `keys`, then keep its checkpoint; LogError when anything does not hold."""
         log = answer.get("log")
         found = tlog.verify_log_member(log, username, keys, self.server_public, self.state.origin)
+        self.cosigned(log["checkpoint"])
         index, serial, size, root = found["index"], found["serial"], found["size"], found["root"]
         if serial < self.state.data["serials"].get(username, 0):
             raise tlog.LogError("the entry for %r is older (serial %d) than one seen before (serial %d)"

@@ -22,6 +22,8 @@ KINDS = (ACTIVATE, CHANGE, DEACTIVATE)
 
 NOTE_SIGNATURE_PREFIX = "\u2014 "
 ED25519_TYPE = 0x01
+COSIGNATURE_TYPE = 0x04
+COSIGNATURE_LABEL = "cosignature/v1"
 KEY_ID_BYTES = 4
 MAX_PROOF_HASHES = 63
 
@@ -179,24 +181,25 @@ def encode_proof(proof):
 
 # C2SP signed-note, Ed25519 keys only.
 
-def key_id(name, public):
-    """The 4-byte key ID of an Ed25519 note key (C2SP signed-note)."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519_TYPE]) + public).digest()[:KEY_ID_BYTES]
+def key_id(name, public, key_type=ED25519_TYPE):
+    """The 4-byte key ID of an Ed25519 note key (C2SP signed-note), or of a
+    witness's cosignature key with COSIGNATURE_TYPE (C2SP tlog-cosignature)."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([key_type]) + public).digest()[:KEY_ID_BYTES]
 
 
-def verifier_key(name, public):
-    """The vkey text `<name>+<hex key id>+<base64(0x01 || key)>` (Go sumdb/note)."""
-    return "%s+%s+%s" % (name, key_id(name, public).hex(),
-                         base64.b64encode(bytes([ED25519_TYPE]) + public).decode("ascii"))
+def verifier_key(name, public, key_type=ED25519_TYPE):
+    """The vkey text `<name>+<hex key id>+<base64(type || key)>` (Go sumdb/note)."""
+    return "%s+%s+%s" % (name, key_id(name, public, key_type).hex(),
+                         base64.b64encode(bytes([key_type]) + public).decode("ascii"))
 
 
-def parse_verifier_key(vkey):
+def parse_verifier_key(vkey, key_type=ED25519_TYPE):
     """(name, public key) from a vkey; LogError when it is malformed or its ID does not match."""
     parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or not parts[0]:
         raise LogError("malformed verifier key")
     raw = _decode_b64(parts[2], 1 + KEY_BYTES)
-    if raw[0] != ED25519_TYPE or parts[1] != key_id(parts[0], raw[1:]).hex():
+    if raw[0] != key_type or parts[1] != key_id(parts[0], raw[1:], key_type).hex():
         raise LogError("malformed verifier key")
     return parts[0], raw[1:]
 
@@ -240,6 +243,32 @@ def open_note(note, name, public):
                 return text
             break
     raise LogError("note is not signed by %s" % name)
+
+
+# C2SP tlog-cosignature: a witness's timestamped signature of a checkpoint.
+
+def _cosigned_message(text, time):
+    return ("%s\ntime %d\n%s" % (COSIGNATURE_LABEL, time, text)).encode("utf-8")
+
+
+def cosignature_line(text, name, seed, time):
+    """The note signature line of witness `name` (key `seed`) over checkpoint `text` at `time`."""
+    public = signing.public_key(seed)
+    sig = (key_id(name, public, COSIGNATURE_TYPE) + time.to_bytes(8, "big")
+           + signing.sign(seed, _cosigned_message(text, time)))
+    return "%s%s %s\n" % (NOTE_SIGNATURE_PREFIX, name, base64.b64encode(sig).decode("ascii"))
+
+
+def verify_cosignature(note, name, public):
+    """The time at which witness (name, public) cosigned the checkpoint `note`."""
+    text, signatures = split_note(note)
+    wanted = key_id(name, public, COSIGNATURE_TYPE)
+    for sig_name, kid, sig in signatures:
+        if sig_name == name and kid == wanted and len(sig) == 8 + SIGNATURE_BYTES:
+            time = int.from_bytes(sig[:8], "big")
+            if signing.verify(public, _cosigned_message(text, time), sig[8:]):
+                return time
+    raise LogError("the checkpoint is not cosigned by the witness %s" % name)
 
 
 # C2SP tlog-checkpoint.

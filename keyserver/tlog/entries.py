@@ -9,7 +9,7 @@ from sqlalchemy import select
 from host_tools.protocol import tlog as proto
 
 from .. import store
-from . import tables
+from . import cosign, tables
 from .log import Log
 
 DEFAULT_ORIGIN = "nes-keyserver/log"
@@ -30,7 +30,9 @@ def _keys(user):
 
 
 def make_log(directory, server_key, config):
-    return Log(directory.engine, server_key, origin(config))
+    specs = cosign.parse_witnesses(config.get("LOG_WITNESSES"))
+    witnesses = cosign.Witnesses(directory.engine, specs) if specs else None
+    return Log(directory.engine, server_key, origin(config), witnesses)
 
 
 def activated(log, tx, user, now):

@@ -53,10 +53,11 @@ def read_head(conn):
 
 
 class Log:
-    def __init__(self, engine, server_key, origin):
+    def __init__(self, engine, server_key, origin, witnesses=None):
         self.engine = engine
         self.server_key = server_key
         self.origin = origin
+        self.witnesses = witnesses  # a cosign.Witnesses, or None
         self._signed = (None, None)
         self._signed_lock = threading.Lock()
 
@@ -100,10 +101,16 @@ class Log:
 
     def _note(self, size, root):
         with self._signed_lock:
-            if self._signed[0] != (size, root):
-                body = proto.checkpoint_text(self.origin, size, root)
-                self._signed = ((size, root), proto.sign_note(body, self.origin, self.server_key.seed))
-            return self._signed[1]
+            if self._signed[0] == (size, root):
+                return self._signed[1]
+            note = proto.sign_note(proto.checkpoint_text(self.origin, size, root), self.origin,
+                                   self.server_key.seed)
+            complete = True
+            if self.witnesses:
+                note, complete = self.witnesses.cosign(self, size, note)
+            if complete:
+                self._signed = ((size, root), note)
+            return note
 
     def checkpoint(self):
         with self.engine.connect() as conn:

@@ -3,7 +3,7 @@
 checkpoint signs), the entries, the stored subtree hashes, and per name the
 serial and index of its latest entry. All of them change only inside an
 append's transaction, so a crash leaves either all or none of an entry."""
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
 
 from ..store import metadata
 
@@ -35,4 +35,12 @@ names = Table(
     Column("username", String(32), primary_key=True),
     Column("serial", BigInteger, nullable=False),
     Column("idx", BigInteger, nullable=False),
+)
+
+# Witnesses' cosignature lines of the checkpoint of each size (keyserver/tlog/cosign.py).
+cosignatures = Table(
+    "tlog_cosignatures", metadata,
+    Column("witness", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
 )
