@@ -2,8 +2,6 @@
 (write MicroPython to it) and `nes vboard` (run a virtual board)."""
 from .. import boards, flash, vboard
 from ..errors import CommandError
-from ..keyfiles import provider_key
-from ..keyserver_client import KeyServer
 from ..provision import Request, provision
 from ..settings import check_username
 
@@ -27,10 +25,9 @@ def add_provision_arguments(parser):
 def do_provision(state, args):
     if not getattr(args, "user", None):
         raise CommandError("--user NAME is needed: the board's own username")
-    settings = state.settings
     request = Request(
         board=args.board, port=args.port, user=check_username(args.user), email=args.email,
-        broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
+        broker=state.broker(), keyserver=state.keyserver(),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
     if request.interval is not None and not 0 <= request.interval <= 604800:

@@ -21,9 +21,9 @@ def checkpoint():
     return response
 
 
-@bp.get("/tile/<path:rest>")
-def tile(rest):
-    parsed = proto.parse_tile_path(rest)
+@bp.get("/tile/<path:tile>")
+def tile(tile):
+    parsed = proto.parse_tile_path(tile)
     if parsed is None:
         return errors.respond(404, "no such tile")
     level, n, width = parsed
