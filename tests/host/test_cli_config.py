@@ -25,6 +25,8 @@ SAMPLES = {
     "PRIVATE_KEY_SIGN_FILE": ("keys/s", "/keys/env-s", "-j", "flag-s"),
     "PUBLIC_KEY_SIGN_FILE": ("keys/s.pub", "/keys/env-s.pub", "-J", "flag-s.pub"),
     "NES_USERNAME": ("fileuser", "envuser", "-u", "flaguser"),
+    "LOG_WITNESS_KEY": ("file.example+01020304+BAE=", "env.example+01020304+BAE=", "--witness_key",
+                        "flag.example+01020304+BAE="),
 }
 DEFAULTS = {
     "MQTT_BROKER_ADDRESS": "tcp://test.mosquitto.org:1883",
@@ -35,6 +37,7 @@ DEFAULTS = {
     "PRIVATE_KEY_SIGN_FILE": "{nes}/tester-ed25519-sign",
     "PUBLIC_KEY_SIGN_FILE": "{nes}/tester-ed25519-sign.pub",
     "NES_USERNAME": "tester",
+    "LOG_WITNESS_KEY": "",
 }
 OS_USER = {"LOGNAME": "Tester", "USER": "Tester"}
 
