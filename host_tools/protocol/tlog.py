@@ -54,25 +54,35 @@ def _hashes(proof):
     return proof
 
 
+def _sides(fn, sn, count):
+    """The RFC 9162 §2.1.3.2 walk up from node fn of last node sn over `count`
+    proof hashes: for each, True when it is a left sibling. Returns (sides, sn
+    at the end), 0 when the walk reached the root."""
+    sides = []
+    for _ in range(count):
+        if sn == 0:
+            raise LogError("proof too long")
+        left = bool(fn & 1) or fn == sn
+        if left:
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        sides.append(left)
+        fn >>= 1
+        sn >>= 1
+    return sides, sn
+
+
 def verify_inclusion(leaf, index, size, proof, root):
     """Check that `leaf` (a leaf hash) is entry `index` of the tree of `size` with
     `root` (RFC 9162 §2.1.3.2)."""
     _hashes(proof)
     if not 0 <= index < size:
         raise LogError("leaf index outside the tree")
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            raise LogError("inclusion proof too long")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+    sides, sn = _sides(index, size - 1, len(proof))
+    r = leaf
+    for p, left in zip(proof, sides):
+        r = node_hash(p, r) if left else node_hash(r, p)
     if sn != 0 or r != root:
         raise LogError("inclusion proof does not match the checkpoint")
 
@@ -98,20 +108,14 @@ def verify_consistency(size1, root1, size2, root2, proof):
     while fn & 1:
         fn >>= 1
         sn >>= 1
+    sides, sn = _sides(fn, sn, len(proof) - 1)
     fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            raise LogError("consistency proof too long")
-        if fn & 1 or fn == sn:
+    for c, left in zip(proof[1:], sides):
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
     if sn != 0 or fr != root1 or sr != root2:
         raise LogError("consistency proof does not match the checkpoints")
 
@@ -147,16 +151,8 @@ class Frontier:
 def frontier_before(index, size, proof):
     """The Frontier of the first `index` leaves, from a verified inclusion proof
     of leaf `index` in a tree of `size`: its left siblings are exactly those subtrees."""
-    fn, sn, left = index, size - 1, []
-    for p in proof:
-        if fn & 1 or fn == sn:
-            left.append(p)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        fn >>= 1
-        sn >>= 1
-    return Frontier(index, left[::-1])
+    sides, _ = _sides(index, size - 1, len(proof))
+    return Frontier(index, [p for p, left in zip(proof, sides) if left][::-1])
 
 
 def _decode_b64(text, size=None):
