@@ -2,8 +2,10 @@
 tiles, cache headers), the entries the directory's changes append, the proofs
 in lookup answers, and an independent reader recomputing everything with curl."""
 import base64
+import os
 
 from host_tools.protocol import tlog
+from keyserver.store import Store
 from tests.transparency import reader
 from tests.transparency.util import append_many
 
@@ -95,3 +97,23 @@ def test_the_checkpoint_is_a_c2sp_signed_note(keyserver):
     assert signature.startswith("\u2014 %s " % origin)
     vkey = keyserver.accounts.log.verifier_key
     assert tlog.parse_verifier_key(vkey) == (origin, keyserver.public_key)
+
+
+def test_a_directory_older_than_the_log_gets_its_active_names_logged(keyserver_factory, tmp_path):
+    url = "sqlite:///%s" % (tmp_path / "old.sqlite3")
+    old = Store(url)
+    old.create_schema()
+    keys = [base64.b64encode(os.urandom(32)).decode() for _ in range(2)]
+    with old.transaction() as tx:
+        tx.insert_pending("alice", "alice@example.org", *keys, 1, 2)
+        tx.activate("alice", "c2lnbmF0dXJl")
+        tx.insert_pending("bob", "bob@example.org", *keys, 1, 2)  # pending: not logged
+    old.dispose()
+    server = keyserver_factory(DATABASE_URL=url)
+    size, _ = _checkpoint(server)
+    assert size == 1
+    entry = tlog.decode_entry(tlog.parse_bundle(server.get("/log/tile/entries/000.p/1").body)[0])
+    assert (entry["kind"], entry["name"], entry["serial"]) == ("activate", "alice", 1)
+    assert base64.b64encode(entry["public_key_sign"]).decode() == keys[1]
+    keyserver_factory(DATABASE_URL=url)  # a second start adds nothing
+    assert _checkpoint(server)[0] == 1
