@@ -52,6 +52,44 @@ def read_head(conn):
     return (0, proto.EMPTY_ROOT) if row is None else (row.size, bytes(row.root))
 
 
+class _Batch:
+    """Consecutive appends in one transaction: their entries and hashes are
+    inserted together, the right edge of the tree kept in memory."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.size = read_head(conn)[0]
+        self.stored = _getter(conn)
+        self.edge = {}  # level -> (index, hash) of the newest hash at that level
+        self.entries, self.hashes = [], []
+
+    def get(self, level, idx):
+        newest = self.edge.get(level)
+        return newest[1] if newest and newest[0] == idx else self.stored(level, idx)
+
+    def add(self, kind, name, serial, keys, now):
+        """Queue one entry; returns its index."""
+        data = proto.encode_entry(kind, name, serial, now, *keys)
+        self.entries.append({"idx": self.size, "data": data})
+        for level, idx, h in tree.new_hashes(self.size, data, self.get):
+            self.edge[level] = (idx, h)
+            self.hashes.append({"level": level, "idx": idx, "hash": h})
+        self.size += 1
+        return self.size - 1
+
+    def flush(self):
+        if self.entries:
+            self.conn.execute(insert(tables.entries), self.entries)
+            self.conn.execute(insert(tables.hashes), self.hashes)
+            self.entries, self.hashes = [], []
+
+    def commit_head(self):
+        """Write what is queued, then the head of the grown tree."""
+        self.flush()
+        root = tree.root(self.size, self.get)
+        self.conn.execute(update(tables.head).where(tables.head.c.id == 1).values(size=self.size, root=root))
+
+
 class Log:
     def __init__(self, engine, server_key, origin, witnesses=None):
         self.engine = engine
@@ -69,34 +107,40 @@ class Log:
         """Log `kind` for `name` with its (message, sign) keys; returns (index, serial).
         Call inside the transaction that makes the change."""
         _lock(conn)
-        size, _ = read_head(conn)
+        batch = _Batch(conn)
         row = conn.execute(select(tables.names.c.serial).where(tables.names.c.username == name)).first()
         serial = 1 if row is None else row.serial + 1
-        data = proto.encode_entry(kind, name, serial, now, *keys)
-        get = _getter(conn)
-        conn.execute(insert(tables.entries).values(idx=size, data=data))
-        rows = tree.new_hashes(size, data, get)
-        conn.execute(insert(tables.hashes), [{"level": l, "idx": i, "hash": h} for l, i, h in rows])
-        new_root = tree.root(size + 1, get)
-        conn.execute(update(tables.head).where(tables.head.c.id == 1).values(size=size + 1, root=new_root))
+        index = batch.add(kind, name, serial, keys, now)
         if row is None:
-            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=size))
+            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=index, kind=kind))
         else:
             conn.execute(update(tables.names).where(tables.names.c.username == name)
-                         .values(serial=serial, idx=size))
-        return size, serial
+                         .values(serial=serial, idx=index, kind=kind))
+        batch.commit_head()
+        return index, serial
 
-    def backfill(self, active, now):
-        """Log an activation for every active (name, keys) that has no entry yet
-        (directories that predate the log); returns how many were added."""
+    def backfill(self, missing, now):
+        """Log an activation for each (name, keys) page that `missing(conn, after)`
+        returns (names after `after` without an entry, in order; an empty page
+        ends), in one transaction; returns how many were added."""
         added = 0
         with self.engine.begin() as conn:
             _lock(conn)
-            logged = set(conn.execute(select(tables.names.c.username)).scalars())
-            for name, keys in active:
-                if name not in logged:
-                    self.append(conn, proto.ACTIVATE, name, keys, now)
-                    added += 1
+            batch, after = _Batch(conn), ""
+            while True:
+                page = missing(conn, after)
+                if not page:
+                    break
+                for name, keys in page:
+                    batch.add(proto.ACTIVATE, name, 1, keys, now)
+                conn.execute(insert(tables.names), [
+                    {"username": name, "serial": 1, "idx": batch.size - len(page) + i, "kind": proto.ACTIVATE}
+                    for i, (name, _) in enumerate(page)])
+                batch.flush()
+                added += len(page)
+                after = page[-1][0]
+            if added:
+                batch.commit_head()
         return added
 
     def _note(self, size, root):

@@ -35,6 +35,7 @@ names = Table(
     Column("username", String(32), primary_key=True),
     Column("serial", BigInteger, nullable=False),
     Column("idx", BigInteger, nullable=False),
+    Column("kind", String(10), nullable=False),  # of the latest entry
 )
 
 # Witnesses' cosignature lines of the checkpoint of each size (keyserver/tlog/cosign.py).
