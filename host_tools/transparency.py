@@ -6,13 +6,17 @@ tree's right edge. Every lookup answer is checked here before its keys are
 used: checkpoint signature, inclusion proof, consistency with the stored
 checkpoint, and that no later entry for the name exists in the log."""
 import base64
+import hashlib
 import json
 import os
 
 from .errors import CommandError
 from .protocol import tlog
 
-FILE_NAME = "log.json"
+
+def log_file(server_key):
+    """The state file of the log of the key server with this public key."""
+    return "log-%s.json" % hashlib.sha256(server_key).hexdigest()[:16]
 
 
 def _b64(raw):
@@ -20,7 +24,7 @@ def _b64(raw):
 
 
 class LogState:
-    """log.json in the state directory."""
+    """log-<key id>.json in the state directory (log_file)."""
 
     def __init__(self, path):
         self.path = path

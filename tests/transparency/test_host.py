@@ -10,7 +10,7 @@ import os
 import pytest
 
 from host_tools.keyserver_client import KeyServer
-from host_tools.transparency import LogState
+from host_tools.transparency import LogState, log_file
 from tests.transparency import liars
 from tests.transparency.util import append_many
 
@@ -114,7 +114,7 @@ def test_nes_refuses_an_unlogged_key_and_keeps_the_checkpoint(nes_factory, mosqu
     liar = liars.proxy(json_server, keyserver, {"/users/alice": forged})
     bob = nes_factory("bob").configure(mosquitto, keyserver)
     bob.run("keys", "--accept", "alice").ok()
-    kept = json.loads((bob.nes_dir / "log.json").read_text())
+    kept = json.loads((bob.nes_dir / log_file(keyserver.public_key)).read_text())
     assert kept["checkpoint"] == keyserver.get("/log/checkpoint").text
     carol = nes_factory("carol").configure(mosquitto, keyserver)
     carol.run("config", "PUBKEY_ADDRESS", liar.url).ok()
