@@ -23,6 +23,14 @@ def _b64(raw):
     return base64.b64encode(raw).decode("ascii")
 
 
+def _frontier(saved):
+    return tlog.Frontier(saved.get("size", 0), [base64.b64decode(h) for h in saved.get("frontier", [])])
+
+
+def _saved(frontier):
+    return {"size": frontier.size, "frontier": [_b64(h) for h in frontier.hashes]}
+
+
 class LogState:
     """log-<key id>.json in the state directory (log_file)."""
 
@@ -37,6 +45,7 @@ class LogState:
             raise CommandError("cannot read the log state in %s: %s" % (path, exc)) from None
         self.data.setdefault("serials", {})
         self.data.setdefault("registered", {})
+        self.data.setdefault("latest", {})
 
     @property
     def origin(self):
@@ -62,11 +71,19 @@ class LogState:
         self.save()
 
     def monitor_frontier(self):
-        saved = self.data.get("monitor", {})
-        return tlog.Frontier(saved.get("size", 0), [base64.b64decode(h) for h in saved.get("frontier", [])])
+        return _frontier(self.data.get("monitor", {}))
 
     def keep_monitor(self, frontier):
-        self.data["monitor"] = {"size": frontier.size, "frontier": [_b64(h) for h in frontier.hashes]}
+        self.data["monitor"] = _saved(frontier)
+
+    def latest_frontier(self, name, index):
+        """The tree read up to where a name's entry `index` was last shown to be its
+        latest, or None: reading on from there checks the rest."""
+        saved = self.data["latest"].get(name)
+        return _frontier(saved) if saved and saved["index"] == index else None
+
+    def keep_latest(self, name, index, frontier):
+        self.data["latest"][name] = dict(_saved(frontier), index=index)
 
     def save(self):
         tmp = "%s.tmp" % self.path
@@ -102,9 +119,9 @@ class LogChecker:
         self.cosigned(note)
         return origin, size, root
 
-    def advance(self, origin, size, root, note, consistency):
+    def extends(self, size, root, consistency):
         """Check that (size, root) extends the stored checkpoint (with the
-        `consistency` proof) and keep it; LogError when it does not."""
+        `consistency` proof); LogError when it does not."""
         old_size, old_root = self.state.size, self.state.root
         if size < old_size:
             raise tlog.LogError("the log's checkpoint (size %d) is older than one seen before (size %d)"
@@ -115,7 +132,6 @@ class LogChecker:
             tlog.verify_consistency(old_size, old_root, size, root, tlog.decode_proof(consistency))
         elif old_size and root != old_root:
             raise tlog.LogError("the log shows two different trees of size %d (a fork)" % size)
-        self.state.keep(origin, size, root, note)
 
     def entries(self, start, size):
         """Entries [start, size) of the log, read from its entry bundles."""
@@ -159,12 +175,16 @@ class LogChecker:
         if serial < self.state.data["serials"].get(username, 0):
             raise tlog.LogError("the entry for %r is older (serial %d) than one seen before (serial %d)"
                                 % (username, serial, self.state.data["serials"][username]))
-        frontier = tlog.frontier_before(index, size, found["proof"])
-        frontier.append(found["leaf"])
+        self.extends(size, root, log.get("consistency"))
+        frontier = self.state.latest_frontier(username, index)
+        if frontier is None or frontier.size > size:
+            frontier = tlog.frontier_before(index, size, found["proof"])
+            frontier.append(found["leaf"])
         for later, entry in self.extend(frontier, size, root):
             if entry["name"] == username:
                 raise tlog.LogError("the served keys of %r are superseded by log entry %d (%s, serial %d)"
                                     % (username, later, entry["kind"], entry["serial"]))
-        self.advance(found["origin"], size, root, log["checkpoint"], log.get("consistency"))
+        self.state.keep(found["origin"], size, root, log["checkpoint"])
         self.state.data["serials"][username] = serial
+        self.state.keep_latest(username, index, frontier)
         self.state.save()

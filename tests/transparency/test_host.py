@@ -121,3 +121,18 @@ def test_nes_refuses_an_unlogged_key_and_keeps_the_checkpoint(nes_factory, mosqu
     line = carol.run("keys", "--accept", "alice").failed()
     assert line == ("nes: refusing the key server's answer for 'alice': inclusion proof does not "
                     "match the checkpoint")
+
+
+def test_a_name_checked_before_is_checked_again_from_where_it_stopped(keyserver, client, json_server):
+    keyserver.register_and_activate("alice")
+    proxy = liars.proxy(json_server, keyserver, {})
+    watcher = client(keyserver, proxy.url)
+    watcher.lookup("alice")
+    append_many(keyserver.accounts, 300)
+    watcher.lookup("alice")
+    assert [p for p in proxy.asked if "/entries/" in p] == [
+        "/log/tile/entries/000.p/1", "/log/tile/entries/000", "/log/tile/entries/001.p/45"]
+    del proxy.asked[:]
+    append_many(keyserver.accounts, 3, prefix="more")
+    watcher.lookup("alice")
+    assert [p for p in proxy.asked if "/entries/" in p] == ["/log/tile/entries/001.p/48"]
