@@ -2,7 +2,6 @@
 directory makes them (one transaction each) on SQLite and PostgreSQL, the size
 of a lookup answer's log member at several tree sizes, and what checking one
 costs a client."""
-import base64
 import json
 import os
 import pathlib

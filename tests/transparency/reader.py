@@ -6,7 +6,6 @@ import base64
 import hashlib
 import subprocess
 
-from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 
 
