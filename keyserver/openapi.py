@@ -58,7 +58,10 @@ DOCUMENT = {
                 "parameters": [_PATH_USERNAME, {
                     "name": "since", "in": "query", "required": False, "schema": {"type": "integer"},
                     "description": "a tree size the client saw: the answer's log member then carries "
-                                   "a consistency proof from it (docs/TRANSPARENCY.md §4)"}],
+                                   "a consistency proof from it (docs/TRANSPARENCY.md §4)"}, {
+                    "name": "log", "in": "query", "required": False, "schema": {"enum": ["0"]},
+                    "description": "0: no log member (for a client that only compares the keys with "
+                                   "its pin)"}],
                 "responses": {
                     "200": _json(_ref("LookupAnswer"), "the signed entry"),
                     "404": _error("unknown, pending or deactivated user"),

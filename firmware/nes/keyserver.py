@@ -28,8 +28,10 @@ def lookup(url, server_public, name, pinned=None, log_path=None):
     `log_path`: the file of the newest log checkpoint kept (docs/TRANSPARENCY.md)."""
     if not is_username(name):
         raise DirectoryError("not a username")
-    kept = _kept(log_path)
-    status, body = _get(url + "/users/" + name + ("?since=%d" % kept[1] if kept else ""))
+    kept = None if pinned else _kept(log_path)
+    # With a pin, the answer is first only compared with it: no log proofs
+    # are asked for (?log=0), which keeps a send's heap as it was.
+    status, body = _get(url + "/users/" + name + ("?log=0" if pinned else "?since=%d" % kept[1] if kept else ""))
     if status == 404:
         return None
     if status != 200:
@@ -47,6 +49,9 @@ def lookup(url, server_public, name, pinned=None, log_path=None):
         from .crypto import b64
 
         return b64.decode(pinned[0]), b64.decode(pinned[1])
+    if pinned:
+        answer = None
+        return lookup(url, server_public, name, None, log_path)  # other keys: ask with the proofs
     from .proto.directory import verify_lookup
 
     keys = verify_lookup(answer, name, server_public)

@@ -22,18 +22,19 @@ def lookup(username):
     entry = accounts.current().store.lookup(name) if name else None
     if entry is None:
         return errors.respond(404, "no such user")
-    log = log_member(entry, request.args.get("since"))
-    if log is None:
-        return errors.respond(503, "the directory changed during the lookup; try again")
-    return jsonify({
-        "log": log,
+    answer = {
         "response": {
             "username": entry.username,
             "public_key_message": entry.public_key_message,
             "public_key_sign": entry.public_key_sign,
         },
         "signature": entry.signature,
-    })
+    }
+    if request.args.get("log") != "0":  # ?log=0: a client comparing the keys with its pin
+        answer["log"] = log_member(entry, request.args.get("since"))
+        if answer["log"] is None:
+            return errors.respond(503, "the directory changed during the lookup; try again")
+    return jsonify(answer)
 
 
 def log_member(entry, since):
