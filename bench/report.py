@@ -412,6 +412,16 @@ class Report:
                  [[fmt_num(p["tree_size"]), str(p["inclusion_hashes"]), "%d B" % p["log_member_bytes"],
                    "%d B" % p["with_consistency_bytes"]] for p in t["proofs"]])
         self.note("%s; a host checks a log member in %s" % (t["note"], fmt_time(t["host_check_s"])))
+        board = t.get("board_check")
+        if board:
+            boards = (self.r.get("boards") or {}).get("boards") or {}
+            factor = (boards.get(ESP32) or {}).get("factor")
+            rows = [[what, fmt_time(board[key]), fmt_time(board[key] * factor) if factor else "-"]
+                    for what, key in (("new checkpoint (signature + proofs)", "new_checkpoint_s"),
+                                      ("kept checkpoint (proofs only)", "kept_checkpoint_s"))]
+            self.tab(["board check, %s entries, %d B member" % (fmt_num(board["tree_size"]),
+                                                                board["member_bytes"]),
+                      "unix port (viper, 96k)", "%s (x pystone factor)" % ESP32], rows)
 
 
 def render(results, markdown=False):

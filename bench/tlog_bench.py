@@ -2,6 +2,7 @@
 directory makes them (one transaction each) on SQLite and PostgreSQL, the size
 of a lookup answer's log member at several tree sizes, and what checking one
 costs a client."""
+import base64
 import json
 import os
 import pathlib
@@ -14,12 +15,36 @@ from keyserver.store import Store
 from keyserver.tlog import tree
 from keyserver.tlog.log import Log
 
+from . import firmware
 from .keyserver_bench import postgres_url
 from .section import Unavailable
 from .stats import median
 
 TREE_SIZES = (10**3, 10**6, 10**9)
 _NOW = 1_765_000_000
+_BOARD_TREE = 10**6
+
+# Under the unix port: a board's check of one log member, with the checkpoint
+# signature (a new checkpoint) and without (the checkpoint it kept).
+_BOARD_SCRIPT = """
+import json, time
+from nes.crypto import b64
+from nes.proto import tlog
+case = json.loads(%r)
+keys = [b64.decode(k) for k in case["keys"]]
+public = b64.decode(case["public"])
+kept = tlog.check(case["member"], "u0000500", keys[0], keys[1], public, None)
+out = {}
+for name, start in (("new_checkpoint_s", None), ("kept_checkpoint_s", kept)):
+    times = []
+    for _ in range(%d):
+        t0 = time.ticks_us()
+        tlog.check(case["member"], "u0000500", keys[0], keys[1], public, start)
+        times.append(time.ticks_diff(time.ticks_us(), t0) / 1e6)
+    times.sort()
+    out[name] = times[len(times) // 2]
+print("BENCH-JSON " + json.dumps(out))
+"""
 
 
 def _appends(url, key, count):
@@ -84,6 +109,35 @@ def _client_check(key, reps):
     return median(times)
 
 
+def _board_check(key, reps):
+    """Unix-port seconds of a board's check of a log member in a tree of
+    _BOARD_TREE entries, all but entry 500 one placeholder entry (so every
+    subtree without entry 500 has one hash per level)."""
+    keys = (os.urandom(32), os.urandom(32))
+    leaf = tlog.leaf_hash(tlog.encode_entry(tlog.ACTIVATE, "u0000500", 1, _NOW, *keys))
+    same = [tlog.leaf_hash(b"placeholder")]
+    while len(same) < 64:
+        same.append(tlog.node_hash(same[-1], same[-1]))
+
+    def get(level, idx):
+        if idx != 500 >> level:
+            return same[level]
+        return leaf if level == 0 else tlog.node_hash(get(level - 1, 2 * idx), get(level - 1, 2 * idx + 1))
+
+    root = tree.root(_BOARD_TREE, get)
+    note = tlog.sign_note(tlog.checkpoint_text("bench/log", _BOARD_TREE, root), "bench/log", key.seed)
+    member = {"index": 500, "kind": "activate", "serial": 1, "time": _NOW,
+              "proof": tlog.encode_proof(tree.inclusion_proof(500, _BOARD_TREE, get)), "checkpoint": note}
+    case = {"member": member, "keys": [base64.b64encode(k).decode() for k in keys],
+            "public": base64.b64encode(key.public).decode()}
+    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps), heapsize="96k")
+    for line in run.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return dict(json.loads(line[len("BENCH-JSON "):]), tree_size=_BOARD_TREE,
+                        member_bytes=len(json.dumps(member)))
+    raise RuntimeError("micropython: %s" % (run.stderr or run.stdout).strip()[-300:])
+
+
 def run(profile):
     appends = max(20, int(200 * profile.http_seconds))
     with tempfile.TemporaryDirectory(prefix="nes-bench-tlog-") as tmp:
@@ -97,5 +151,6 @@ def run(profile):
             stores["postgresql"] = {"available": False, "reason": str(exc)}
         return {"appends": stores, "proofs": _proof_sizes(key),
                 "host_check_s": _client_check(key, max(3, profile.crypto_reps * 5)),
+                "board_check": _board_check(key, max(1, profile.crypto_reps)),
                 "note": "appends: one transaction each, as activations make them; "
                         "host check: checkpoint signature + inclusion proof, pycryptodome"}
