@@ -245,6 +245,12 @@ class Demo:
                    and "message from garage" in kitchen.text()[since[kitchen]:],
                    "the boards' messages to each other")
 
+    def monitor(self):
+        self.say.step("%s runs `nes monitor`: the key server's transparency log, checked, with every "
+                      "entry of her name and of the boards she provisioned" % HOST_USER)
+        for line in self.nes("monitor").splitlines():
+            self.say.detail(line)
+
     def keep(self):
         kitchen_port = self.boards["kitchen"][0]
         self.say.step("Everything keeps running (--keep). Try, in another terminal:")
@@ -273,6 +279,7 @@ class Demo:
             self.listen()
             self.alice_sends()
             self.boards_talk()
+            self.monitor()
             if keep:
                 self.keep()
             self.say.step("Done: board->host, host->board and board->board messages, all sealed, "

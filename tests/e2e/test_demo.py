@@ -23,6 +23,7 @@ STEPS = [
     "alice runs `nes listen`",
     "alice sends the kitchen a text",
     "Board to board",
+    "alice runs `nes monitor`",
     "Done:",
 ]
 
@@ -93,6 +94,10 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
     assert re.search(r"^    kitchen console> message from alice at .*: Hello kitchen", step[8], re.M), step[8]
     assert re.search(r"^    garage console> message from kitchen at .*: temperature ", step[9], re.M), step[9]
     assert re.search(r"^    kitchen console> message from garage at .*: temperature ", step[9], re.M), step[9]
+    # the transparency log: each of alice's names activated once, with the keys registered from her host
+    for name in ("alice", "kitchen", "garage"):
+        assert re.search(r"^ +\d+  \S+ \S+  activate   %s serial 1  signing SHA256:\S+  registered here$" % name,
+                         step[10], re.M), step[10]
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())
