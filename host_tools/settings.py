@@ -11,6 +11,7 @@ import pathlib
 import sys
 from dataclasses import dataclass
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .keyfiles import decode_key
 from .protocol.constants import USERNAME_RE
@@ -141,11 +142,7 @@ class ConfigFile:
         if value is not None and not done:
             lines.append("%s = %s" % (key, value))
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, self.path)
+        write_atomic(self.path, "".join(line + "\n" for line in lines))
 
 
 class Settings:
