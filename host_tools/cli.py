@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .commands import board, chat, config, identity, messages
 from .errors import CommandError
+from .output import safe_text
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
 from .state import State
 
@@ -93,8 +94,8 @@ def main(argv=None):
     try:
         state = State(args) if command.needs_settings else None
         return command.handler(state, args) or 0
-    except CommandError as exc:
-        print("nes: %s" % exc, file=sys.stderr)
+    except CommandError as exc:  # may quote a server or a board: made safe for the terminal
+        print("nes: %s" % safe_text(str(exc)), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # The reader went away (`nes listen | head`): not an error worth a message.

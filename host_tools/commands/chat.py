@@ -8,7 +8,7 @@ from collections import namedtuple
 
 from ..errors import CommandError
 from ..messaging import Receiver, now_ms, seal
-from ..output import message_line, notice
+from ..output import message_line, notice, safe_text
 from ..protocol.constants import topic
 from ..settings import check_username
 from ..terminal import EOF, LineEditor
@@ -47,7 +47,7 @@ def do_chat(state, args):
     sent = []
 
     def warn(text):
-        editor.print_above("* " + text)
+        editor.print_above("* " + safe_text(text, keep=""))
 
     def send(line):
         try:
