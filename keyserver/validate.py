@@ -60,12 +60,13 @@ def public_key(value, field):
 
 
 def message_key(raw):
-    """Refuse an X25519 key of low order (any encoding of one): every shared
-    secret with it is zero, so nothing sealed to it would be secret."""
+    """`raw`, unless it is an X25519 key of low order (any encoding of one):
+    every shared secret with it is zero, so nothing sealed to it is secret."""
     try:
         x25519.x25519(_PROBE, raw)
     except ValueError:
         raise ValidationError("public_key_message", "public_key_message is a low-order X25519 point") from None
+    return raw
 
 
 def registration(body):
@@ -80,9 +81,8 @@ def registration(body):
 
     name = username(field("username"))
     address = email(field("email"))
-    message_raw = public_key(field("public_key_message"), "public_key_message")
+    message_raw = message_key(public_key(field("public_key_message"), "public_key_message"))
     sign_raw = public_key(field("public_key_sign"), "public_key_sign")
-    message_key(message_raw)
     if message_raw == sign_raw:
         raise ValidationError("public_key_sign", "public_key_sign must differ from public_key_message")
     return {
