@@ -135,7 +135,8 @@ class Demo:
     def activate(self, name):
         address = "%s@demo.invalid" % name
         link = self.mail.wait_for_link(address)
-        request = urllib.request.Request(link, headers={"Accept": "application/json"})
+        # What the link's page button does: a GET only asks to confirm.
+        request = urllib.request.Request(link, method="POST", headers={"Accept": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as answer:
             body = json.load(answer)
         self.say.detail("mail to %s: followed its activation link -> %s"
