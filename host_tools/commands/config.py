@@ -17,6 +17,10 @@ PROVIDER_KEY_FILE = "keyserver.pub"
 def add_config_arguments(parser):
     parser.add_argument("key", nargs="?", help="setting to show or set (e.g. MQTT_BROKER_ADDRESS)")
     parser.add_argument("value", nargs="?", help="new value, written to the config file")
+    parser.add_argument("-s", "--show", action="store_true", help="show every setting (as without arguments)")
+    parser.add_argument("-S", "--store", action="store_true",
+                        help="write every effective setting (flags and environment included) "
+                             "to the config file")
     parser.add_argument("--unset", metavar="KEY", help="remove a setting from the config file")
     parser.add_argument("--fetch-provider-key", action="store_true",
                         help="show the key server's public key and fingerprint (GET /key)")
@@ -64,6 +68,17 @@ def _show_all(settings):
         print("%s = %s  (%s)" % (item.key, settings.value(item.key) or "", source if value else "not set"))
 
 
+def _store_all(state):
+    """The original's `config -S`: the effective value of every setting, into the config file."""
+    settings = state.settings
+    values = [(item, settings.value(item.key)) for item in SETTINGS]
+    for item, value in values:
+        if value is not None:
+            settings.config_file.write(item.key, value)
+    settings.file_values = settings.config_file.read()
+    print("Config file saved: %s" % settings.config_path)
+
+
 def _fetch_provider_key(state, trust, as_json):
     """Show the key server's key; with `trust`, pin it and the server address.
     As JSON, stdout holds only the object and the settings written go to stderr."""
@@ -103,6 +118,14 @@ def do_config(state, args):
         raise CommandError("--trust goes with --fetch-provider-key")
     if args.json:
         raise CommandError("--json goes with --fetch-provider-key")
+    if args.show or args.store:
+        if args.key or args.unset:
+            raise CommandError("-s/--show and -S/--store take no KEY, VALUE or --unset")
+        if args.store:
+            _store_all(state)
+        if args.show:
+            _show_all(state.settings)
+        return
     if args.unset:
         if args.key:
             raise CommandError("give either --unset KEY or KEY [VALUE]")
@@ -116,5 +139,16 @@ def do_config(state, args):
     _write(state, item, _checked(item, args.value))
 
 
+def add_version_arguments(parser):
+    parser.add_argument("--json", action="store_true", help='print {"version", "protocol"}')
+
+
+def version_line():
+    return "nes %s (protocol %s)" % (__version__, PROTOCOL)
+
+
 def do_version(state, args):
-    print("nes %s (protocol %s)" % (__version__, PROTOCOL))
+    if args.json:
+        print(json.dumps({"version": __version__, "protocol": PROTOCOL}))
+    else:
+        print(version_line())
