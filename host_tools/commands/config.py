@@ -26,7 +26,8 @@ def add_config_arguments(parser):
                         help="show the key server's public key and fingerprint (GET /key)")
     parser.add_argument("--trust", nargs="?", const=True, metavar="FINGERPRINT",
                         help="with --fetch-provider-key: pin that key (optionally only if it has "
-                             "this fingerprint) and the key server address in the config file")
+                             "this SHA256: fingerprint, or is this base64 key, as `make serve` "
+                             "prints it) and the key server address in the config file")
     parser.add_argument("--json", action="store_true",
                         help="with --fetch-provider-key: print one JSON object "
                              "(key_server, public_key, fingerprint, key_file)")
@@ -100,8 +101,9 @@ def _fetch_provider_key(state, trust, as_json):
 
 
 def _trust_provider_key(state, url, key, trust, out):
-    """Pin `key` (if it has fingerprint `trust`, unless that is True); its file's path."""
-    if trust is not True and trust != fingerprint(key):
+    """Pin `key` (if it has fingerprint `trust`, or is `trust` in base64, unless
+    that is True); its file's path."""
+    if trust is not True and trust not in (fingerprint(key), b64(key)):
         raise CommandError("the key server's key has fingerprint %s, not %s; nothing saved"
                            % (fingerprint(key), trust))
     path = state.settings.state_file(PROVIDER_KEY_FILE)
