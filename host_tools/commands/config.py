@@ -9,6 +9,7 @@ from ..keyfiles import PROVIDER_HINT, b64, fingerprint, read_key, write_key
 from ..keyserver_client import KeyServer
 from ..mqtt import parse_broker
 from ..settings import SETTINGS, check_username, is_inline_key, setting
+from . import UsageError
 
 PROTOCOL = "nes/1"
 PROVIDER_KEY_FILE = "keyserver.pub"
@@ -122,7 +123,7 @@ def do_config(state, args):
         raise CommandError("--json goes with --fetch-provider-key")
     if args.show or args.store:
         if args.key or args.unset:
-            raise CommandError("-s/--show and -S/--store take no KEY, VALUE or --unset")
+            raise UsageError("-s/--show and -S/--store take no KEY, VALUE or --unset")
         if args.store:
             _store_all(state)
         if args.show:

@@ -75,6 +75,8 @@ class Console:
     def new_lines(self):
         """Complete console lines printed since the last call."""
         text = self.text()
+        if len(text) < self.seen:  # the transcript was rotated (host_tools.board.vboard.Transcript)
+            self.seen = 0
         end = text.rfind("\n") + 1
         lines, self.seen = text[self.seen:end], max(self.seen, end)
         return [line.strip("\r") for line in lines.splitlines()]
