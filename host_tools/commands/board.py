@@ -1,6 +1,7 @@
 """Board commands: `nes provision` (install and enrol a board), `nes flash`
 (write MicroPython to it) and `nes vboard` (run a virtual board)."""
 import argparse
+import contextlib
 import json
 import sys
 
@@ -52,9 +53,11 @@ def do_provision(state, args):
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:
         raise CommandError("%r is not an e-mail address" % request.email)
-    done = provision(request)
-    for line in done.lines:
-        print(line, file=sys.stderr if args.json else None)
+    # With --json, stdout holds the JSON object alone; the steps go to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        done = provision(request)
+        for line in done.lines:
+            print(line)
     if args.json:
         print(json.dumps({
             "user": request.user, "board": request.board, "port": request.port,
