@@ -38,7 +38,8 @@ COMMANDS = (
     Command("generate", identity.do_generate, identity.add_generate_arguments,
             "generate your message and signing key pairs"),
     Command("chat", chat.do_chat, chat.add_chat_arguments, "interactive chat with a user"),
-    Command("version", config.do_version, config.add_version_arguments, "print the version", needs_settings=False),
+    Command("version", config.do_version, config.add_version_arguments, "print the version",
+            needs_settings=False),
     Command("keys", identity.do_keys, identity.add_keys_arguments,
             "list, accept or forget correspondents' pinned keys"),
     Command("provision", board.do_provision, board.add_provision_arguments,
@@ -68,10 +69,11 @@ def _settings_flags(parser, hidden=False):
         "settings (flag > environment > config file > default)")
 
     def add(names, **kwargs):
+        # A command's own flag wins (provision's -u is the board's name, flash's -b the baud).
         names = [name for name in names if name not in parser._option_string_actions]
         if names:
             group.add_argument(*names, default=argparse.SUPPRESS,
-                               **dict(kwargs, help=argparse.SUPPRESS) if hidden else kwargs)
+                               **(dict(kwargs, help=argparse.SUPPRESS) if hidden else kwargs))
 
     for item in SETTINGS:
         names = [SHORT_FLAGS[item.dest], "--" + item.dest]

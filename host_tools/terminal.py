@@ -80,7 +80,8 @@ class ChatScreen:
                 Window(pane(self.others), wrap_lines=True, height=Dimension(max=OTHERS_HEIGHT)),
             ]), filter=has_others),
             Window(FormattedTextControl(
-                "%s -> %s   Enter sends, Up/Down: earlier lines, Ctrl-D or Ctrl-C ends" % (self.me, self.peer)),
+                "%s -> %s   Enter sends, Up/Down: earlier lines, Ctrl-D or Ctrl-C ends"
+                % (self.me, self.peer)),
                 height=1, style="class:bar"),
             Window(BufferControl(self.input), height=1,
                    get_line_prefix=lambda line, wrap: "%s> " % self.me),

@@ -23,7 +23,8 @@ def client_id(user, command):
 
 def add_send_arguments(parser):
     parser.add_argument("recipient", nargs="?", metavar="USER", help="username of the recipient")
-    parser.add_argument("text", nargs="*", metavar="TEXT", help="the message; read from stdin when absent or '-'")
+    parser.add_argument("text", nargs="*", metavar="TEXT",
+                        help="the message; read from stdin when absent or '-'")
     parser.add_argument("-t", "--to", metavar="USER", help="the recipient, as a flag (the original's)")
     parser.add_argument("-m", "--message", metavar="TEXT", help="the message, as a flag (the original's)")
     parser.add_argument("--json", action="store_true",

@@ -30,7 +30,8 @@ def test_settings_flags_are_listed_once_and_still_taken_after_the_command(nes):
         "tcp://after.example\n"
 
 
-@pytest.mark.parametrize("argv", [["bogus"], ["send", "--nope"], ["keys", "--accept"], [], ["listen", "extra"]])
+@pytest.mark.parametrize("argv", [["bogus"], ["send", "--nope"], ["keys", "--accept"], [],
+                                  ["listen", "extra"]])
 def test_usage_errors_are_one_line(nes, argv):
     result = nes.run(*argv)
     assert result.returncode == 2
@@ -73,7 +74,8 @@ def test_keys_json(nes_factory, mosquitto, keyserver):
     assert [pin["user"] for pin in pins] == ["bob"]
     assert pins[0]["signing_key"].startswith("SHA256:") and pins[0]["pinned"]
     accepted = json.loads(alice.run("keys", "--accept", "bob", "--json").ok().stdout)
-    assert accepted["accepted"] == accepted["previous"] == {k: pins[0][k] for k in ("message_key", "signing_key")}
+    fingerprints = {k: pins[0][k] for k in ("message_key", "signing_key")}
+    assert accepted["accepted"] == accepted["previous"] == fingerprints
     assert json.loads(alice.run("keys", "--forget", "Bob", "--json").ok().stdout) == {"user": "bob",
                                                                                       "forgotten": True}
     assert bob.run("keys", "--json").ok().stdout.strip() == '{"pins": []}'
@@ -92,7 +94,8 @@ def test_flash_b_is_the_esptool_baud_and_dry_run_needs_no_image(nes):
     planned = nes.run(*base, "-b", "115200").ok().stdout
     assert "would run:" in planned and "--baud 115200" in planned
     assert "ESP32_GENERIC-20241129-v1.24.1.bin" in planned
-    assert "invalid int value: 'tcp://broker.example'" in nes.run(*base, "-b", "tcp://broker.example").failed()
+    refused = nes.run(*base, "-b", "tcp://broker.example").failed()
+    assert "invalid int value: 'tcp://broker.example'" in refused
     uf2 = nes.run("flash", "--board", "pico_w", "--firmware", "RPI_PICO_W-20241129-v1.24.1.uf2",
                   "--dry-run").ok().stdout
     assert "would copy: RPI_PICO_W-20241129-v1.24.1.uf2" in uf2

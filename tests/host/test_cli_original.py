@@ -38,7 +38,8 @@ def test_the_originals_readme_examples(alice, mosquitto, keyserver):
     for name in ("alice", "bob", "carol"):
         _activate(keyserver, name)
     status, carol = keyserver.lookup("carol")
-    assert status == 200 and carol["response"]["public_key_message"] == (alice.home / carol_files[1]).read_text().strip()
+    assert status == 200
+    assert carol["response"]["public_key_message"] == (alice.home / carol_files[1]).read_text().strip()
 
     # Message listening, sending
     alice_inbox = alice.listen()

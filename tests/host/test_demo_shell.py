@@ -42,7 +42,8 @@ class Demo:
             except queue.Empty:
                 line = None
             if line is None:
-                pytest.fail("the demo never printed %r:\n%s" % (text, "\n".join(self.seen[-40:])), pytrace=False)
+                pytest.fail("the demo never printed %r:\n%s" % (text, "\n".join(self.seen[-40:])),
+                            pytrace=False)
             self.seen.append(line)
             if text in line:
                 return line
