@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import json
 import socket
+from collections import namedtuple
 from dataclasses import dataclass
 
 from . import profiles
@@ -184,8 +185,11 @@ def prompt_wifi(request, old_config, has_wifi):
             raise CommandError("no Wi-Fi password given (use --wifi-password)") from None
 
 
+Provisioned = namedtuple("Provisioned", "lines message_key sign_key")
+
+
 def provision(request):
-    """Run every step; returns the lines to print at the end."""
+    """Run every step; returns the lines to print at the end and the board's public keys."""
     check_reachable(request)
     has_wifi = profiles.has_wifi(request.board)
     tree = profiles.firmware_tree(request.board, request.firmware_dir)
@@ -200,9 +204,9 @@ def provision(request):
         link.reset()
     finally:
         link.close()
-    return [
+    return Provisioned([
         "Board %s on %s: config written; message key %s, signing key %s (made on the board)."
         % (request.user, request.port, fingerprint(keys[0]), fingerprint(keys[1])),
         register(request, keys),
         "The board restarted; once the keys are active, `nes send %s TEXT` reaches it." % request.user,
-    ]
+    ], *keys)
