@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 UMQTT := build/lib/umqtt/simple.py
 
-.PHONY: demo demo-shell test venv system-deps
+.PHONY: demo demo-shell test venv system-deps broker-deps
 
 # The whole system on this machine; everything it starts stops when it ends.
 demo: $(INSTALLED) system-deps
@@ -17,7 +17,7 @@ demo: $(INSTALLED) system-deps
 demo-shell: $(INSTALLED) system-deps
 	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
 
-test: $(INSTALLED) system-deps $(UMQTT)
+test: $(INSTALLED) system-deps broker-deps $(UMQTT)
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
@@ -36,6 +36,11 @@ $(INSTALLED): pyproject.toml | $(PY)
 # come from Debian/Ubuntu packages.
 system-deps:
 	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto 'postgresql=/usr/lib/postgresql/*/bin/initdb'
+
+# RabbitMQ (its MQTT plugin, two nodes on this machine) for the clustered-broker
+# test, tests/brokers/test_rabbitmq_cluster.py; deploy/rabbitmq/ holds its config.
+broker-deps:
+	@tools/ensure-packages rabbitmq-server=/usr/lib/rabbitmq/bin/rabbitmq-server
 
 # Local key server on http://127.0.0.1:$(KEYSERVER_PORT): SQLite file and server
 # key in instance/ (the key is made on the first run), e-mails printed here.

@@ -54,7 +54,8 @@ def _common_flags():
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("settings (flag > environment > config file > default)")
     for item in SETTINGS:
-        names = [SHORT_FLAGS[item.dest], "--" + item.dest]
+        names = [SHORT_FLAGS[item.dest]] if item.dest in SHORT_FLAGS else []
+        names.append("--" + item.dest)
         if "_" in item.dest:
             names.append("--" + item.dest.replace("_", "-"))
         group.add_argument(*names, dest=item.dest, default=argparse.SUPPRESS, metavar=item.metavar,
