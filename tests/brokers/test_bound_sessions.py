@@ -5,7 +5,7 @@ another login can neither take over nor kick that session, nor read another
 user's inbox, even when it knows the client id."""
 import pytest
 
-from tests.brokers.conftest import connect
+from tests.fixtures.mqtt_client import connect
 
 INBOX = "nes/%s/message"
 

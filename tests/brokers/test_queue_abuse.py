@@ -6,7 +6,7 @@ acknowledges it to its publisher), shows that a frame queued before the junk
 survives, and checks that docs/SECURITY.md states the measured number."""
 import pytest
 
-from tests.brokers.conftest import connect
+from tests.fixtures.mqtt_client import connect
 from tests.fixtures.paths import ROOT
 
 INBOX = "nes/alice/message"
