@@ -1,0 +1,58 @@
+"""A board over TLS (the unix port's mbedTLS): broker.tls in its config and
+the test CA on its flash (/nesdata/ca.der, as `nes provision --ca-file`
+writes it). It exchanges messages with a host through a Mosquitto TLS
+listener, and refuses, in one console line each time it retries, a broker
+certificate from another CA or one that does not name the host it dials."""
+import pytest
+
+from tests.fixtures.vboard import board_config, register
+
+CA = "nesdata/ca.der"
+
+
+@pytest.fixture
+def tls_board(vboard_factory, keyserver, test_pki):
+    def make(broker, name="bob", host="localhost", files=None):
+        keys = register(keyserver, name)
+        config = board_config(name, broker, keyserver, port=broker.tls_port, tls=True)
+        config["broker"]["host"] = host
+        return vboard_factory(config=config, keys=keys,
+                              files={CA: test_pki.ca_der} if files is None else files)
+    return make
+
+
+def test_board_and_host_exchange_messages_over_tls(tls_board, tls_mosquitto_factory, nes_factory,
+                                                  keyserver, test_pki):
+    broker = tls_mosquitto_factory()
+    bob = tls_board(broker)
+    print(bob.wait_for("nes: running"))
+    alice = nes_factory("alice").join(broker, keyserver)
+    alice.run("config", "MQTT_BROKER_ADDRESS", broker.tls_url()).ok()
+    alice.run("config", "MQTT_CA_FILE", test_pki.ca_file).ok()
+    listener = alice.listen()
+    alice.run("send", "bob", "to the board over tls").ok()
+    bob.wait_for("UTC: to the board over tls")
+    bob.exec("import nes; nes.send('alice', 'from the board over tls')")
+    assert listener.wait_for("stdout", "bob: ").endswith(" bob: from the board over tls")
+    listener.interrupt()
+
+
+@pytest.mark.parametrize("case", ["other CA", "other host name"])
+def test_board_refuses_a_certificate_it_must_not_trust(case, tls_board, tls_mosquitto_factory, test_pki):
+    if case == "other CA":
+        broker, host = tls_mosquitto_factory(cert=test_pki.rogue("broker")), "localhost"
+    else:
+        broker, host = tls_mosquitto_factory(), "127.0.0.1"  # the certificate names localhost only
+    bob = tls_board(broker, host=host)
+    line = bob.wait_for("retrying in 1000 ms").splitlines()
+    refusals = [l for l in line if l.startswith("mqtt: cannot reach")]
+    print(refusals[0])
+    assert refusals[0].startswith("mqtt: cannot reach %s:%d (TLSError TLS with %s refused: "
+                                  % (host, broker.tls_port, host))
+    assert "nes: running" not in bob.output()
+
+
+def test_board_without_the_ca_does_not_start(tls_board, tls_mosquitto_factory):
+    bob = tls_board(tls_mosquitto_factory(), files={})
+    out = bob.wait_for("nes: not started", fail_on=())
+    assert "broker.tls and https:// need the CA certificate /nesdata/ca.der (nes provision --ca-file)" in out
