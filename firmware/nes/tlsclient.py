@@ -32,7 +32,7 @@ def wrap(sock, host):
         return context.wrap_socket(sock, server_hostname=host)
     except (OSError, ValueError) as exc:
         # mbedTLS reports a refused certificate as ValueError or OSError with its own text
-        raise TLSError("TLS with %s refused: %s" % (host, exc))
+        raise TLSError("TLS with %s refused: %s" % (host, " ".join(str(exc).split())))
 
 
 class UmqttTLS:

@@ -37,8 +37,12 @@ def test_board_and_host_exchange_messages_over_tls(tls_board, tls_mosquitto_fact
     listener.interrupt()
 
 
-@pytest.mark.parametrize("case", ["other CA", "other host name"])
-def test_board_refuses_a_certificate_it_must_not_trust(case, tls_board, tls_mosquitto_factory, test_pki):
+@pytest.mark.parametrize("case, reason", [
+    ("other CA", "The certificate is not correctly signed by the trusted CA"),
+    ("other host name", "The certificate Common Name (CN) does not match with the expected CN"),
+])
+def test_board_refuses_a_certificate_it_must_not_trust(case, reason, tls_board, tls_mosquitto_factory,
+                                                       test_pki):
     if case == "other CA":
         broker, host = tls_mosquitto_factory(cert=test_pki.rogue("broker")), "localhost"
     else:
@@ -47,8 +51,8 @@ def test_board_refuses_a_certificate_it_must_not_trust(case, tls_board, tls_mosq
     line = bob.wait_for("retrying in 1000 ms").splitlines()
     refusals = [l for l in line if l.startswith("mqtt: cannot reach")]
     print(refusals[0])
-    assert refusals[0].startswith("mqtt: cannot reach %s:%d (TLSError TLS with %s refused: "
-                                  % (host, broker.tls_port, host))
+    assert refusals[0] == ("mqtt: cannot reach %s:%d (TLSError TLS with %s refused: %s); retrying in 500 ms"
+                           % (host, broker.tls_port, host, reason))
     assert "nes: running" not in bob.output()
 
 
