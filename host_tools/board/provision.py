@@ -3,7 +3,8 @@
 1. copy the firmware tree (main.py, lib/nes, lib/board, lib/umqtt/simple),
    skipping files the board already holds, with a progress bar;
 2. write /nesdata/config.json (keeping what a previous run wrote and this
-   one does not change);
+   one does not change), and with --ca-file the CA certificate (DER) its TLS
+   links are checked against;
 3. have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
@@ -14,6 +15,7 @@ import hashlib
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass
 
 from . import profiles
@@ -24,6 +26,9 @@ from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
 from ..output import ProgressBar
 
 CONFIG = "/nesdata/config.json"
+CA = "/nesdata/ca.der"  # firmware/nes/tlsclient.py reads it
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+_PEM_END = "-----END CERTIFICATE-----"
 PACKAGE_DIR = "/lib/nes"
 PUBLIC_MARK = "NES-PUBLIC "
 # Before anything else, free what the interrupted application holds (a small board's heap
@@ -48,6 +53,7 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
 
 
 def _is_loopback(host):
@@ -67,8 +73,29 @@ def check_reachable(request):
         if _is_loopback(host):
             raise CommandError("the %s address %s is the board itself, seen from the board; give the "
                                "host's network address with %s" % (what, host, flag))
-    if request.broker.tls:
-        raise CommandError("the board firmware speaks plain MQTT only; give a tcp:// broker")
+
+
+def board_ca(request):
+    """The DER certificate the board checks its TLS links against; None when it needs none.
+    A board has no CA store of its own, so an mqtts:// broker or an https:// key server
+    needs --ca-file."""
+    if request.ca_file is None:
+        if request.broker.tls or request.keyserver.url.startswith("https://"):
+            raise CommandError("a board checks TLS certificates only against a CA it holds: give the "
+                               "CA certificate (PEM) with --ca-file")
+        return None
+    try:
+        with open(request.ca_file, encoding="ascii") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError("cannot read the CA file %s: %s" % (request.ca_file, exc)) from None
+    start, end = text.find(_PEM_BEGIN), text.find(_PEM_END)
+    if start < 0 or end < start:
+        raise CommandError("the CA file %s holds no PEM certificate" % request.ca_file)
+    try:
+        return ssl.PEM_cert_to_DER_cert(text[start:end + len(_PEM_END)])
+    except ValueError as exc:
+        raise CommandError("the CA file %s holds no PEM certificate: %s" % (request.ca_file, exc)) from None
 
 
 def install_files(link, tree):
@@ -110,7 +137,7 @@ def board_config(old, request):
     config["user"] = request.user
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
-                  user=request.broker.username, password=request.broker.password)
+                  user=request.broker.username, password=request.broker.password, tls=request.broker.tls)
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
     wifi = dict(old.get("wifi") or {})
@@ -187,6 +214,7 @@ def prompt_wifi(request, old_config, has_wifi):
 def provision(request):
     """Run every step; returns the lines to print at the end."""
     check_reachable(request)
+    ca = board_ca(request)
     has_wifi = profiles.has_wifi(request.board)
     tree = profiles.firmware_tree(request.board, request.firmware_dir)
     link = BoardLink(request.port)
@@ -196,6 +224,8 @@ def provision(request):
         prompt_wifi(request, old, has_wifi)
         install_files(link, tree)
         write_config(link, board_config(old, request))
+        if ca is not None:
+            link.write(CA, ca)
         keys = board_keys(link, request.new_keys)
         link.reset()
     finally:

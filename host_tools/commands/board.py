@@ -32,7 +32,8 @@ def do_provision(state, args):
         board=args.board, port=args.port, user=check_username(args.user), email=args.email,
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
-        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
+        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        ca_file=settings.ca_file)
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:

@@ -3,6 +3,8 @@ the test CA on its flash (/nesdata/ca.der, as `nes provision --ca-file`
 writes it). It exchanges messages with a host through a Mosquitto TLS
 listener, and refuses, in one console line each time it retries, a broker
 certificate from another CA or one that does not name the host it dials."""
+import json
+
 import pytest
 
 from tests.fixtures.vboard import board_config, register
@@ -60,3 +62,33 @@ def test_board_without_the_ca_does_not_start(tls_board, tls_mosquitto_factory):
     bob = tls_board(tls_mosquitto_factory(), files={})
     out = bob.wait_for("nes: not started", fail_on=())
     assert "broker.tls and https:// need the CA certificate /nesdata/ca.der (nes provision --ca-file)" in out
+
+
+def test_provision_writes_the_ca_and_the_board_connects_over_tls(nes_factory, vboard_factory,
+                                                                 tls_mosquitto_factory, keyserver, test_pki):
+    broker = tls_mosquitto_factory()
+    alice = nes_factory("alice").join(broker, keyserver)
+    alice.run("config", "MQTT_BROKER_ADDRESS", broker.tls_url()).ok()
+    alice.run("config", "MQTT_CA_FILE", test_pki.ca_file).ok()
+    board = vboard_factory(install=False)
+    alice.run("provision", "--port", board.port, "--board", "unix", "--user", "board1",
+              "--email", "board1@example.org", timeout=600).ok()
+    assert (board.dir / CA).read_bytes() == test_pki.ca_der
+    config = json.loads((board.dir / "nesdata" / "config.json").read_text())["broker"]
+    assert (config["host"], config["port"], config["tls"]) == ("localhost", broker.tls_port, True)
+    keyserver.emails["board1"] = "board1@example.org"
+    assert keyserver.activate("board1")[0] == 200
+    board.wait_for("nes: running", after=board.output().rindex("NES-PUBLIC"))
+    mark = board.mark()
+    alice.run("send", "board1", "provisioned for tls").ok()
+    board.wait_for("UTC: provisioned for tls", after=mark)
+
+
+def test_provision_refuses_tls_without_a_ca_file(nes_factory, vboard_factory, tls_mosquitto_factory, keyserver):
+    broker = tls_mosquitto_factory()
+    alice = nes_factory("alice").join(broker, keyserver)
+    board = vboard_factory(install=False)
+    error = alice.run("-b", broker.tls_url(), "provision", "--port", board.port, "--board", "unix",
+                      "--user", "board1", "--email", "board1@example.org").failed()
+    assert error == ("nes: a board checks TLS certificates only against a CA it holds: give the CA "
+                     "certificate (PEM) with --ca-file")
