@@ -92,3 +92,34 @@ def test_provision_refuses_tls_without_a_ca_file(nes_factory, vboard_factory, tl
                       "--user", "board1", "--email", "board1@example.org").failed()
     assert error == ("nes: a board checks TLS certificates only against a CA it holds: give the CA "
                      "certificate (PEM) with --ca-file")
+
+
+def _https_board(vboard_factory, mosquitto, keyserver, test_pki, proxy):
+    keys = register(keyserver, "bob")
+    config = board_config("bob", mosquitto, keyserver)
+    config["keyserver"]["url"] = proxy.url("https")
+    board = vboard_factory(config=config, keys=keys, files={CA: test_pki.ca_der})
+    board.wait_for("nes: running")
+    return board
+
+
+def test_board_asks_the_key_server_over_https(vboard_factory, mosquitto, keyserver, test_pki, tls_proxy,
+                                              nes_factory):
+    proxy = tls_proxy(int(keyserver.url.rsplit(":", 1)[1]), test_pki.server("keys"))
+    board = _https_board(vboard_factory, mosquitto, keyserver, test_pki, proxy)
+    alice = nes_factory("alice").join(mosquitto, keyserver)
+    listener = alice.listen()
+    assert board.exec("import nes; print(nes.send('alice', 'keys over https'))").split()[-1] == "True"
+    assert listener.wait_for("stdout", "bob: ").endswith(" bob: keys over https")
+    listener.interrupt()
+
+
+def test_board_refuses_a_key_server_certificate_from_another_ca(vboard_factory, mosquitto, keyserver,
+                                                                 test_pki, tls_proxy, nes_factory):
+    proxy = tls_proxy(int(keyserver.url.rsplit(":", 1)[1]), test_pki.rogue("keys"))
+    board = _https_board(vboard_factory, mosquitto, keyserver, test_pki, proxy)
+    nes_factory("alice").join(mosquitto, keyserver)
+    out = board.exec("import nes; nes.send('alice', 'not sent')", check=False)
+    print(out)
+    assert ("TLSError: TLS with localhost refused: The certificate is not correctly signed by the trusted CA"
+            in out)
