@@ -4,7 +4,8 @@
    skipping files the board already holds, with a progress bar;
 2. write /nesdata/config.json (keeping what a previous run wrote and this
    one does not change), and with --ca-file the CA certificate (DER) its TLS
-   links are checked against;
+   links are checked against; with --broker-admin, first make the board's
+   broker login, bound to its client id (deploy/mosquitto/dynsec.conf);
 3. have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
@@ -14,6 +15,7 @@ import getpass
 import hashlib
 import ipaddress
 import json
+import secrets
 import socket
 import ssl
 from dataclasses import dataclass
@@ -54,6 +56,7 @@ class Request:
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
     ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
+    broker_admin: object = None  # mqtt.BrokerAddress of a dynamic-security admin login, or None
 
 
 def _is_loopback(host):
@@ -138,6 +141,8 @@ def board_config(old, request):
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
                   user=request.broker.username, password=request.broker.password, tls=request.broker.tls)
+    if request.broker_admin is not None:
+        broker.update(bound_login(request, broker.get("client_id")))
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
     wifi = dict(old.get("wifi") or {})
@@ -153,6 +158,19 @@ def board_config(old, request):
     if sensor:
         config["sensor"] = sensor
     return config
+
+
+def bound_login(request, client_id=None):
+    """A broker login for the board made on a Mosquitto with the dynamic-security
+    plugin (host_tools.broker_logins): its username, a new password and its
+    client id (the board's, else a new random one), to which the login is bound."""
+    from ..broker_logins import DynamicSecurity, new_password
+
+    login = {"user": request.user, "password": new_password(),
+             "client_id": client_id or "nes-" + secrets.token_hex(8)}
+    with DynamicSecurity(request.broker_admin) as dynsec:
+        dynsec.bind_login(login["user"], login["password"], login["client_id"])
+    return login
 
 
 def write_config(link, config):
