@@ -14,7 +14,6 @@ import json
 from . import storage
 from .crypto import b64
 from .proto.names import is_username
-from .tlsclient import CA_PATH
 
 PATH = storage.path("config.json")
 _REQUIRED = object()
@@ -159,9 +158,9 @@ def _check(data, has_wifi):
     if has_wifi and not problems and not config.wifi_ssid:
         problems.append("wifi.ssid is missing (this board reaches the broker over Wi-Fi)")
     if not problems and (config.broker_tls or config.keyserver_url.startswith("https://")) \
-            and not storage.exists(CA_PATH):
+            and not storage.exists(storage.CA):
         problems.append("broker.tls and https:// need the CA certificate %s (nes provision --ca-file)"
-                        % CA_PATH)
+                        % storage.CA)
     if problems:
         raise ConfigError(problems)
     if not config.broker_client_id:

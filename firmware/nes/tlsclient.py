@@ -8,8 +8,6 @@ import sys
 
 from . import storage
 
-CA_PATH = storage.path("ca.der")
-
 
 class TLSError(OSError):
     """A TLS link could not be set up; the message says why, without secrets."""
@@ -20,10 +18,10 @@ def wrap(sock, host):
     import ssl
 
     try:
-        with open(CA_PATH, "rb") as f:
+        with open(storage.CA, "rb") as f:
             cadata = f.read()
     except OSError:
-        raise TLSError("no CA certificate at %s (nes provision --ca-file)" % CA_PATH)
+        raise TLSError("no CA certificate at %s (nes provision --ca-file)" % storage.CA)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(cadata=cadata)

@@ -28,7 +28,7 @@ from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
 from ..output import ProgressBar
 
 CONFIG = "/nesdata/config.json"
-CA = "/nesdata/ca.der"  # firmware/nes/tlsclient.py reads it
+CA = "/nesdata/ca.der"  # firmware/nes/storage.py CA: the board checks its TLS links against it
 _PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
 _PEM_END = "-----END CERTIFICATE-----"
 PACKAGE_DIR = "/lib/nes"
