@@ -3,9 +3,12 @@ dynamic-security plugin (dynsec.conf): each login is made with one client id
 (host_tools.broker_logins, as `nes provision --broker-admin` does), and
 another login can neither take over nor kick that session, nor read another
 user's inbox, even when it knows the client id."""
+import subprocess
+
 import pytest
 
 from tests.fixtures.mqtt_client import connect
+from tests.fixtures.paths import ROOT, find_tool
 
 INBOX = "nes/%s/message"
 
@@ -82,3 +85,24 @@ def test_rebinding_a_login_gives_it_a_new_password_and_client_id(deployed_mosqui
     fresh = connect(broker, "alice", new_password, new_id)
     assert fresh.refusal is None
     fresh.close()
+
+
+def test_without_dynsec_another_user_takes_over_a_session(mosquitto_factory, tmp_path):
+    """The password file and ACL alone (nes.conf's auth lines): what dynsec.conf closes."""
+    passwd = tmp_path / "nes.passwd"
+    for name in ("alice", "mallory"):
+        subprocess.run([find_tool("mosquitto_passwd"), *([] if passwd.exists() else ["-c"]), "-b", str(passwd),
+                        name, name + "-pw"], check=True)
+    broker = mosquitto_factory(extra_config="allow_anonymous false\npassword_file %s\nacl_file %s\n"
+                               % (passwd, ROOT / "deploy" / "mosquitto" / "nes.acl"))
+    alice = connect(broker, "alice", "alice-pw", "alice-session", clean=False)
+    assert alice.subscribe(INBOX % "alice") == 1
+    thief = connect(broker, "mallory", "mallory-pw", "alice-session", clean=True)
+    assert thief.refusal is None  # accepted under alice's client id ...
+    thief.close()
+    # ... which kicked alice off and, with clean_session, threw her session away
+    assert alice.wait_disconnected()
+    alice.close()
+    back = connect(broker, "alice", "alice-pw", "alice-session", clean=False)
+    assert not back.session_present
+    back.close()
