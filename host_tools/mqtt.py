@@ -136,8 +136,8 @@ class Session:
         try:
             self.client.connect(self.address.host, self.address.port, KEEPALIVE)
         except ssl.SSLCertVerificationError as exc:
-            raise CommandError("the broker %s's TLS certificate is not trusted (%s); check the CA file "
-                               "(MQTT_CA_FILE, --ca-file)" % (self.address.url, exc.verify_message)) from None
+            raise CommandError("the TLS certificate of the broker %s is not trusted (%s); check the CA "
+                               "file (MQTT_CA_FILE, --ca-file)" % (self.address.url, exc.verify_message)) from None
         except (OSError, ValueError) as exc:
             raise CommandError("cannot connect to the broker %s: %s" % (self.address.url, exc)) from None
         self.client.loop_start()

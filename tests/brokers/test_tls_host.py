@@ -31,17 +31,17 @@ def test_a_certificate_from_another_ca_is_refused(nes_factory, tls_mosquitto_fac
     nes_factory("bob").join(broker, keyserver)
     error = alice.run("--ca-file", test_pki.ca_file, "-b", broker.tls_url(), "send", "bob", "hi").failed()
     print(error)
-    assert error == ("nes: the broker %s's TLS certificate is not trusted (unable to get local issuer "
+    assert error == ("nes: the TLS certificate of the broker %s is not trusted (unable to get local issuer "
                      "certificate); check the CA file (MQTT_CA_FILE, --ca-file)" % broker.tls_url())
     # listen (a persistent session) refuses the same way
-    assert "TLS certificate is not trusted" in alice.run(
+    assert "is not trusted" in alice.run(
         "--ca-file", test_pki.ca_file, "-b", broker.tls_url(), "listen").failed()
 
 
 def test_the_system_cas_do_not_trust_the_test_ca(tls_pair):
     broker, alice, _ = tls_pair
     error = alice.run("-b", broker.tls_url(), "send", "bob", "hi").failed()
-    assert "TLS certificate is not trusted (unable to get local issuer certificate)" in error
+    assert "is not trusted (unable to get local issuer certificate)" in error
 
 
 def test_a_host_name_the_certificate_does_not_name_is_refused(tls_pair, test_pki):
@@ -49,7 +49,7 @@ def test_a_host_name_the_certificate_does_not_name_is_refused(tls_pair, test_pki
     error = alice.run("--ca-file", test_pki.ca_file, "-b", broker.tls_url("127.0.0.1"),
                       "send", "bob", "hi").failed()
     print(error)
-    assert "TLS certificate is not trusted (IP address mismatch" in error
+    assert "is not trusted (IP address mismatch" in error
 
 
 def test_an_unreadable_ca_file_is_one_line(tls_pair, tmp_path):
