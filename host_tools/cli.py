@@ -77,7 +77,8 @@ def _settings_flags(parser, hidden=False):
                                **(dict(kwargs, help=argparse.SUPPRESS) if hidden else kwargs))
 
     for item in SETTINGS:
-        names = [SHORT_FLAGS[item.dest], "--" + item.dest]
+        names = [SHORT_FLAGS[item.dest]] if item.dest in SHORT_FLAGS else []
+        names.append("--" + item.dest)
         if "_" in item.dest:
             names.append("--" + item.dest.replace("_", "-"))
         add(names, dest=item.dest, metavar=item.metavar,

@@ -9,6 +9,7 @@ from ..board import flash, profiles, vboard
 from ..errors import CommandError
 from ..keyfiles import b64, fingerprint, provider_key
 from ..keyserver_client import KeyServer
+from ..mqtt import parse_broker
 from ..board.provision import Request, provision
 from ..settings import check_username
 
@@ -28,6 +29,9 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--broker-admin", metavar="URL",
+                        help="tcp://ADMIN:PASSWORD@HOST[:PORT] of a Mosquitto dynamic-security admin "
+                             "login: make the board's broker login there, bound to its client id")
     parser.add_argument("--firmware-dir", metavar="DIR",
                         help="firmware tree to copy (default: build/firmware/BOARD, built if needed)")
     parser.add_argument("--json", action="store_true",
@@ -48,7 +52,9 @@ def do_provision(state, args):
         board=args.board, port=args.port, user=_board_user(settings), email=args.email,
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
-        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
+        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        ca_file=settings.ca_file,
+        broker_admin=parse_broker(args.broker_admin, settings.ca_file) if args.broker_admin else None)
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:

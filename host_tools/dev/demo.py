@@ -8,7 +8,11 @@ temperature to alice and to the garage, the garage posts to the kitchen, and
 alice sends the kitchen a text. Everything started is stopped at the end or on
 Ctrl-C; `--keep` leaves it running with instructions for poking at it.
 
-    python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS]"""
+    python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS] [--tls]
+
+With --tls the broker listens with TLS too, its certificate from a CA made
+for the run, and alice and both boards connect over it (mqtts://), checking
+it against that CA."""
 import argparse
 import contextlib
 import json
@@ -23,7 +27,7 @@ import threading
 import time
 import urllib.request
 
-from ..processes import ServiceError, stop_process
+from ..processes import ServiceError, free_port, stop_process
 from .services import KeyServer, MailSink, Mosquitto
 
 _URL = re.compile(r"https?://\S+")
@@ -83,9 +87,10 @@ class Console:
 
 
 class Demo:
-    def __init__(self, workdir, interval, narrator):
+    def __init__(self, workdir, interval, narrator, tls=False):
         self.dir = workdir
         self.interval = interval
+        self.tls = tls
         self.say = narrator
         self.stack = contextlib.ExitStack()
         self.processes = []
@@ -130,8 +135,19 @@ class Demo:
         self.say.step("Starting the services on 127.0.0.1")
         self.mail = self.start(MailSink())
         self.say.detail("SMTP sink (catches the key server's mail)  smtp://127.0.0.1:%d" % self.mail.port)
-        self.broker = self.start(Mosquitto(_mkdir(self.dir / "mosquitto")))
-        self.say.detail("Mosquitto (private broker)                 %s" % self.broker.url)
+        self.broker_url, self.ca_file, tls_config = None, None, ""
+        if self.tls:
+            from .pki import Authority, tls_listener
+
+            authority = Authority(_mkdir(self.dir / "tls"), "demo")
+            tls_port = free_port()
+            tls_config = tls_listener(tls_port, authority.server("broker"))
+            self.broker_url, self.ca_file = "ssl://localhost:%d" % tls_port, authority.ca_file
+        self.broker = self.start(Mosquitto(_mkdir(self.dir / "mosquitto"), tls_config))
+        self.broker_url = self.broker_url or self.broker.url
+        self.say.detail("Mosquitto (private broker)                 %s" % self.broker_url)
+        if self.tls:
+            self.say.detail("  TLS: its certificate is from a CA made for this run, %s" % self.ca_file)
         self.keyserver = self.start(KeyServer(self.dir / "keyserver", {
             "MAIL_HOST": "127.0.0.1", "MAIL_PORT": self.mail.port,
             "MAIL_FROM": "NES demo key server <keys@demo.invalid>"}))
@@ -151,7 +167,8 @@ class Demo:
         self.say.step("Host user %s: keys, key-server trust, registration, activation" % HOST_USER)
         self.alice_config.parent.mkdir(parents=True, exist_ok=True)
         self.alice_config.write_text("MQTT_BROKER_ADDRESS = %s\nPUBKEY_ADDRESS = %s\nNES_USERNAME = %s\n"
-                                     % (self.broker.url, self.keyserver.url, HOST_USER))
+                                     % (self.broker_url, self.keyserver.url, HOST_USER)
+                                     + ("MQTT_CA_FILE = %s\n" % self.ca_file if self.tls else ""))
         self.nes("generate")
         self.say.detail("nes generate: X25519 message key and Ed25519 signing key in %s"
                         % self.alice_config.parent)
@@ -334,6 +351,8 @@ def main(argv=None):
     parser.add_argument("--interval", type=int, default=10,
                         help="seconds between the boards' readings (default 10; "
                              "`make demo DEMO_ARGS='--interval 30'`)")
+    parser.add_argument("--tls", action="store_true",
+                        help="everyone reaches the broker over TLS, checked against a CA made for the run")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     narrator = Narrator()
@@ -344,7 +363,7 @@ def main(argv=None):
         else:
             workdir = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nes-demo-")))
         try:
-            Demo(workdir, args.interval, narrator).run(args.keep)
+            Demo(workdir, args.interval, narrator, args.tls).run(args.keep)
         except DemoError as exc:
             print("\ndemo failed: %s" % exc, file=sys.stderr)
             return 1

@@ -153,8 +153,8 @@ def test_provisioning_errors_are_one_line(host, vboard_factory, tmp_path):
     assert "is the board itself" in host.run(*common, "--board", "esp32", "--user", "board1").failed()
     assert "--wifi-ssid is needed" in host.run(*common, "--board", "esp32", "--user", "board1",
                                                "-b", "tcp://192.0.2.1:1883", "-p", "http://192.0.2.1:5000").failed()
-    assert "speaks plain MQTT only" in host.run(*common, "--board", "pico_w", "--user", "board1",
-                                                "-b", "ssl://192.0.2.1", "-p", "http://192.0.2.1").failed()
+    assert "give the CA certificate (PEM) with --ca-file" in host.run(
+        *common, "--board", "pico_w", "--user", "board1", "-b", "ssl://192.0.2.1", "-p", "http://192.0.2.1").failed()
     assert "not a firmware tree" in host.run(*common, "--board", "unix", "--user", "board1",
                                              "--firmware-dir", tmp_path).failed()
 
