@@ -8,8 +8,8 @@ checkpoint, and that no later entry for the name exists in the log."""
 import base64
 import hashlib
 import json
-import os
 
+from . import atomic
 from .errors import CommandError
 from .protocol import tlog
 
@@ -86,10 +86,7 @@ class LogState:
         self.data["latest"][name] = dict(_saved(frontier), index=index)
 
     def save(self):
-        tmp = "%s.tmp" % self.path
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.data, f, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        atomic.write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True))
 
 
 class LogChecker:
@@ -151,7 +148,8 @@ class LogChecker:
         before), and return them as (index, decoded entry) pairs."""
         start = frontier.size
         if size < start:
-            raise tlog.LogError("the log (size %d) is smaller than when read before (size %d)" % (size, start))
+            raise tlog.LogError("the log (size %d) is smaller than when read before (size %d)"
+                                % (size, start))
         read = []
         if seen and seen[0] == start and frontier.root() != seen[1]:
             raise tlog.LogError("the log's history differs from the checkpoint seen before")

@@ -31,7 +31,8 @@ def lookup(url, server_public, name, pinned=None, log_path=None):
     kept = None if pinned else _kept(log_path)
     # With a pin, the answer is first only compared with it: no log proofs
     # are asked for (?log=0), which keeps a send's heap as it was.
-    status, body = _get(url + "/users/" + name + ("?log=0" if pinned else "?since=%d" % kept[1] if kept else ""))
+    query = "?log=0" if pinned else "?since=%d" % kept[1] if kept else ""
+    status, body = _get(url + "/users/" + name + query)
     if status == 404:
         return None
     if status != 200:

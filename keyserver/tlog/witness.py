@@ -117,7 +117,8 @@ def create_app(witness):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m keyserver.tlog.witness", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m keyserver.tlog.witness",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", required=True, help="the witness's key name")
     parser.add_argument("--key", required=True, help="its Ed25519 seed file (created when missing)")
     parser.add_argument("--state", required=True, help="JSON file of the latest checkpoint per log")

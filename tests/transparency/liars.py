@@ -34,8 +34,8 @@ def logged_answer(real, username, index):
     """A signed answer with the keys of log entry `index` and its valid proof
     against the current checkpoint: a logged entry, perhaps not the latest."""
     log = real.accounts.log
-    entry = tlog.decode_entry(tlog.parse_bundle(
-        http("GET", real.url + "/log/" + tlog.tile_path("entries", index // 256, index % 256 + 1)).body)[index % 256])
+    path = "/log/" + tlog.tile_path("entries", index // 256, index % 256 + 1)
+    entry = tlog.decode_entry(tlog.parse_bundle(http("GET", real.url + path).body)[index % 256])
     size = log.size()
     member = {"index": index, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
               "proof": tlog.encode_proof(log.inclusion(index, size)), "checkpoint": log.checkpoint()}

@@ -42,9 +42,9 @@ def _keys(answer):
 def test_a_board_pins_logged_keys_and_keeps_the_newest_checkpoint(board, keyserver):
     alice = keyserver.register_and_activate("alice")
     assert board(keyserver.url, keyserver.public_key_b64, "alice") == "-> %s" % _keys(alice)
-    size, root = tlog.open_checkpoint(keyserver.get("/log/checkpoint").text, "nes-keyserver/log",
-                                      keyserver.public_key)
-    assert board.kept() == ["nes-keyserver/log", "1", base64.b64encode(root).decode()]
+    origin = keyserver.accounts.log.origin
+    size, root = tlog.open_checkpoint(keyserver.get("/log/checkpoint").text, origin, keyserver.public_key)
+    assert board.kept() == [origin, "1", base64.b64encode(root).decode()]
     append_many(keyserver.accounts, 300)
     bob = keyserver.register_and_activate("bob")
     assert board(keyserver.url, keyserver.public_key_b64, "bob") == "-> %s" % _keys(bob)
@@ -57,12 +57,13 @@ def test_a_board_refuses_a_signed_key_that_is_not_logged(board, keyserver, json_
     liar = liars.proxy(json_server, keyserver, {"/users/alice": forged})
     assert board(liar.url, keyserver.public_key_b64, "alice") == (
         "-> DirectoryError log: inclusion proof does not match the checkpoint")
-    bare = liars.proxy(json_server, keyserver, {"/users/alice": {k: v for k, v in honest.items() if k != "log"}})
+    unproved = {k: v for k, v in honest.items() if k != "log"}
+    bare = liars.proxy(json_server, keyserver, {"/users/alice": unproved})
     assert board(bare.url, keyserver.public_key_b64, "alice") == "-> DirectoryError log: no proof"
 
 
 def test_a_board_refuses_a_smaller_checkpoint_and_a_fork(board, keyserver_factory, tmp_path):
-    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key")}
+    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key"), "LOG_ORIGIN": "keys.test/log"}
     seen, fork = keyserver_factory(**shared_key), keyserver_factory(**shared_key)
     seen.register_and_activate("alice")
     seen.register_and_activate("bob")

@@ -38,7 +38,8 @@ def test_lookups_keep_the_newest_checkpoint_and_check_consistency(keyserver, cli
     second.lookup("bob")
     second.lookup("alice")  # alice's entry is 0: all 301 later entries are read and checked
     saved = json.loads(open(second.log_state.path).read())
-    assert (saved["size"], saved["origin"], saved["serials"]) == (302, "nes-keyserver/log", {"alice": 1, "bob": 1})
+    assert (saved["size"], saved["origin"], saved["serials"]) == (
+        302, keyserver.accounts.log.origin, {"alice": 1, "bob": 1})
 
 
 def test_a_signed_key_that_is_not_in_the_log_is_refused(keyserver, client, json_server):
@@ -92,7 +93,7 @@ def test_a_checkpoint_older_than_one_seen_is_refused(keyserver, client, json_ser
 def test_a_rewritten_history_is_refused(keyserver_factory, client, tmp_path):
     """Two logs under one key (a fork): a client that saw one refuses the other,
     whether the other is longer (no consistency) or the same size (two roots)."""
-    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key")}
+    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key"), "LOG_ORIGIN": "keys.test/log"}
     seen, fork = keyserver_factory(**shared_key), keyserver_factory(**shared_key)
     for server in (seen, fork):
         server.register_and_activate("alice")

@@ -90,7 +90,7 @@ def test_the_checkpoint_is_a_c2sp_signed_note(keyserver):
     origin = keyserver.accounts.log.origin
     body, _, signature = note.partition("\n\n")
     lines = body.split("\n")
-    assert lines[0] == origin == "nes-keyserver/log"
+    assert lines[0] == origin == "%s/log" % keyserver.url[len("http://"):]  # PUBLIC_URL's host
     assert lines[1] == "1"
     entry = tlog.parse_bundle(keyserver.get("/log/tile/entries/000.p/1").body)[0]
     assert base64.b64decode(lines[2]) == tlog.leaf_hash(entry)

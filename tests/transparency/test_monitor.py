@@ -14,7 +14,7 @@ def test_monitor_reports_the_entries_of_the_names_registered_here(nes_factory, m
     keyserver.register_and_activate("bob")
     report = json.loads(alice.run("monitor", "--json").ok().stdout)
     assert (report["origin"], report["size"], report["from"], report["unexpected"]) == (
-        "nes-keyserver/log", 2, 0, 0)
+        keyserver.accounts.log.origin, 2, 0, 0)
     assert report["names"] == ["alice"]
     [entry] = report["entries"]
     assert (entry["index"], entry["kind"], entry["name"], entry["serial"], entry["registered_here"]) == (
@@ -34,7 +34,8 @@ def test_monitor_exits_non_zero_when_the_server_logs_a_key_for_a_watched_name(
     alice.run("monitor").ok()
     # A coerced server publishes its own key for alice: to be served, it must be logged.
     with keyserver.accounts.store.transaction() as tx:
-        keyserver.accounts.log.append(tx.conn, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32), 1_765_000_000)
+        keyserver.accounts.log.append(tx.conn, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32),
+                                      1_765_000_000)
     result = alice.run("monitor")
     assert result.returncode == UNEXPECTED_KEY, result.stderr
     assert "change     alice serial 2" in result.stdout
@@ -43,7 +44,7 @@ def test_monitor_exits_non_zero_when_the_server_logs_a_key_for_a_watched_name(
 
 
 def test_monitor_fails_on_a_rewritten_history(nes_factory, mosquitto, keyserver_factory, tmp_path):
-    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key")}
+    shared_key = {"SERVER_KEY_FILE": str(tmp_path / "server.key"), "LOG_ORIGIN": "keys.test/log"}
     honest, rewritten = keyserver_factory(**shared_key), keyserver_factory(**shared_key)
     alice = nes_factory("alice").join(mosquitto, honest)
     append_many(honest.accounts, 2)

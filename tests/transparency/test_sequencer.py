@@ -49,7 +49,7 @@ def test_instances_appending_at_once_make_one_log(postgres_cluster, tmp_path, ke
         t.join()
     assert failures == []
 
-    server = keyserver_factory(DATABASE_URL=url, SERVER_KEY_FILE=key_file)
+    server = keyserver_factory(DATABASE_URL=url, SERVER_KEY_FILE=key_file, LOG_ORIGIN="nes-keyserver/log")
     size, _, entries = reader.read_log(server.url + "/log", "nes-keyserver/log", key.public)
     assert size == INSTANCES * APPENDS
     serials = {}

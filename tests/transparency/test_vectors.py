@@ -37,7 +37,8 @@ def _check(v):
         return
     origin, public = tlog.parse_verifier_key(v["vkey"])
     if v["check"] == "checkpoint":
-        assert tlog.open_checkpoint(json.loads(v["note"]), origin, public) == (int(v["size"]), _b64(v["root"]))
+        opened = tlog.open_checkpoint(json.loads(v["note"]), origin, public)
+        assert opened == (int(v["size"]), _b64(v["root"]))
     elif v["check"] == "inclusion":
         keys = (_b64(v["public_key_message"]), _b64(v["public_key_sign"]))
         tlog.verify_log_member(json.loads(v["log"]), v["username"], keys, public, origin)

@@ -42,7 +42,8 @@ def witness(tmp_path):
 
 def test_a_split_view_is_caught_by_the_witness(keyserver_factory, witness, tmp_path):
     url, witness_vkey = witness
-    config = {"SERVER_KEY_FILE": str(tmp_path / "server.key"), "LOG_WITNESSES": "%s %s" % witness}
+    config = {"SERVER_KEY_FILE": str(tmp_path / "server.key"), "LOG_WITNESSES": "%s %s" % witness,
+              "LOG_ORIGIN": entries.DEFAULT_ORIGIN}
     honest, split = keyserver_factory(**config), keyserver_factory(**config)
     honest.register_and_activate("alice")
     split.register_and_activate("alice")  # the same name with the server's own keys, in another log
@@ -72,7 +73,8 @@ def _add(url, old, proof, note):
 
 def test_the_witness_answers_as_c2sp_tlog_witness_says(keyserver_factory, witness, tmp_path):
     url, _ = witness
-    server = keyserver_factory(SERVER_KEY_FILE=str(tmp_path / "server.key"))
+    server = keyserver_factory(SERVER_KEY_FILE=str(tmp_path / "server.key"),
+                               LOG_ORIGIN=entries.DEFAULT_ORIGIN)
     server.register_and_activate("alice")
     first = server.get("/log/checkpoint").text
     assert _add(url, 0, [], first).status == 200

@@ -139,7 +139,8 @@ def check(member, username, message_public, sign_public, public, kept):
         raise DirectoryError("log: no proof")
     kind = member.get("kind")
     index, serial, time = member.get("index"), member.get("serial"), member.get("time")
-    if kind not in ("activate", "change") or not all(isinstance(v, int) and v >= 0 for v in (index, serial, time)):
+    numbers = (index, serial, time)
+    if kind not in ("activate", "change") or not all(isinstance(v, int) and v >= 0 for v in numbers):
         raise DirectoryError("log: malformed member")
     text, origin, size, root, sigs = _checkpoint(member["checkpoint"].encode())
     if kept is not None and origin != kept[0]:
