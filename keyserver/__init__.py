@@ -6,6 +6,7 @@ lookups (docs/PROTOCOL.md §10, docs/KEYSERVER.md).
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, errors, limits, serverkey
+from .answers import ReadPath
 from .accounts import Accounts
 from .routes import BLUEPRINTS
 from .store import Store
@@ -24,6 +25,7 @@ def create_app(test_config=None):
     # No pooled connection may survive into forked workers (gunicorn --preload).
     store.dispose()
     app.extensions["nes_keyserver"] = Accounts(store, key, app.config)
+    app.wsgi_app = ReadPath(app.wsgi_app, app.extensions["nes_keyserver"])
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -50,7 +50,7 @@ def sign_answer(server_seed, username, serial, issued_at, expires_at, keys=None)
     signature = signing.sign(server_seed, signed_bytes(username, serial, issued_at, expires_at, keys))
     answer = {"response": response, "signature": _text(signature)}
     if keys is None:
-        answer["error"] = "no such user"
+        answer.update(error="no such user", status=ABSENT)
     return answer
 
 

@@ -1,26 +1,15 @@
-"""GET /users/<username>: an active user's keys with the server's stored
-signature (docs/PROTOCOL.md §10); pending and unknown names are 404."""
-from flask import Blueprint, jsonify
+"""GET /users/<username>: the stored signed answer (docs/PROTOCOL.md §10),
+keys or "no such user", served by keyserver.answers (which also answers it
+before Flask in the WSGI app; this route names it for url_for)."""
+from flask import Blueprint, Response, request
 
-from .. import accounts, errors, validate
+from .. import accounts, answers
 
 bp = Blueprint("lookup", __name__)
 
 
 @bp.get("/users/<username>")
 def lookup(username):
-    try:
-        name = validate.username(username)
-    except validate.ValidationError:
-        name = None
-    entry = accounts.current().store.lookup(name) if name else None
-    if entry is None:
-        return errors.respond(404, "no such user")
-    return jsonify({
-        "response": {
-            "username": entry.username,
-            "public_key_message": entry.public_key_message,
-            "public_key_sign": entry.public_key_sign,
-        },
-        "signature": entry.signature,
-    })
+    status, headers, body = answers.answer(accounts.current(), username,
+                                           request.headers.get("If-None-Match"), accounts.now())
+    return Response(body, status, headers, content_type=None if status == 304 else "application/json")
