@@ -35,7 +35,7 @@ $(INSTALLED): pyproject.toml | $(PY)
 # Mosquitto (the broker) and PostgreSQL (the key server's multi-instance store)
 # come from Debian/Ubuntu packages.
 system-deps:
-	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto 'postgresql=/usr/lib/postgresql/*/bin/initdb'
+	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto 'postgresql=/usr/lib/postgresql/*/bin/initdb' nginx=/usr/sbin/nginx
 
 # Local key server on http://127.0.0.1:$(KEYSERVER_PORT): SQLite file and server
 # key in instance/ (the key is made on the first run), e-mails printed here.
