@@ -12,6 +12,7 @@ activation, key change and deactivation, docs/PROTOCOL.md §10) and the signed
 answer a lookup serves now, as the exact body bytes with its status and times,
 so that a lookup is one primary-key read and no signing."""
 import contextlib
+import threading
 
 from sqlalchemy import (
     BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, create_engine,
@@ -175,6 +176,7 @@ class Store:
     def __init__(self, url):
         self.engine = make_engine(url)
         style = self.engine.dialect.paramstyle
+        self._local = threading.local()
         self._answer_sql = _ANSWER_SQL if style in ("format", "pyformat") else _ANSWER_SQL.replace("%s", "?")
 
     @property
@@ -195,6 +197,10 @@ class Store:
 
     def dispose(self):
         """Close pooled connections (before a server forks its workers, and at the end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.invalidate()
         self.engine.dispose()
 
     @contextlib.contextmanager
@@ -209,19 +215,36 @@ class Store:
 
     def answer(self, username):
         """(status, answer bytes, serial, issued_at, expires_at) stored for a
-        name, or None: the lookup's one read."""
-        conn = self.engine.raw_connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(self._answer_sql, (username,))
-            row = cursor.fetchone()
-            cursor.close()
-            conn.commit()
-        finally:
-            conn.close()
+        name, or None: the lookup's one read, on a connection this thread keeps
+        (no pool checkout or ping per lookup; a broken one is replaced once)."""
+        for retry in (False, True):
+            conn = self._reader()
+            try:
+                cursor = conn.cursor()
+                cursor.execute(self._answer_sql, (username,))
+                row = cursor.fetchone()
+                cursor.close()
+                break
+            except self.engine.dialect.dbapi.Error:
+                self._local.conn = None
+                conn.invalidate()
+                if retry:
+                    raise
         if row is None or row[1] is None:
             return None
         return row[0], bytes(row[1]), row[2], row[3], row[4]
+
+    def _reader(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.raw_connection()
+            conn.rollback()
+            if self.backend == "postgresql":
+                conn.driver_connection.autocommit = True  # one statement, no BEGIN/COMMIT round trips
+            else:
+                conn.driver_connection.isolation_level = None
+            self._local.conn = conn
+        return conn
 
     def replace_answer(self, username, serial, old_issued_at, answer, issued_at, expires_at):
         """Store a re-signed answer unless the name changed meanwhile."""

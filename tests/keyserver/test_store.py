@@ -193,3 +193,12 @@ def test_token_matching():
     assert tokens.find(rows, token) is rows[1]
     assert tokens.find(rows, token[:-1]) is None
     assert tokens.find(rows, "\u00e9") is None
+
+
+def test_the_lookup_read_replaces_a_lost_connection(store):
+    with store.transaction() as tx:
+        tx.bump_serial("bob")
+        tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
+    assert store.answer("bob")[1] == b"answer"
+    store._local.conn.driver_connection.close()  # the database dropped it, say
+    assert store.answer("bob")[1] == b"answer"
