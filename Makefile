@@ -11,11 +11,11 @@ UMQTT := build/lib/umqtt/simple.py
 
 # The whole system on this machine; everything it starts stops when it ends.
 demo: $(INSTALLED) system-deps
-	@$(PY) -m host_tools.demo $(DEMO_ARGS)
+	@$(PY) -m host_tools.dev.demo $(DEMO_ARGS)
 
 # The same, left running with instructions for poking at it; Ctrl-C stops it.
 demo-shell: $(INSTALLED) system-deps
-	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
+	@$(PY) -m host_tools.dev.demo --keep $(DEMO_ARGS)
 
 test: $(INSTALLED) system-deps $(UMQTT)
 	$(PY) -m pytest tests
