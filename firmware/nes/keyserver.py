@@ -1,7 +1,7 @@
 """Asking the key server for a user's keys (docs/PROTOCOL.md §10):
-GET <url>/users/<name>, the answer checked against the pinned server key
-before any key in it is used. Loaded by peers.py for a lookup only, with
-the HTTP client, and dropped after it."""
+GET <url>/users/<name>, the answer checked against the pinned server key,
+the board's clock and the serial seen before any key in it is used. Loaded by
+peers.py for a lookup only, with the HTTP client, and dropped after it."""
 import json
 
 import nes
@@ -21,37 +21,23 @@ def _get(url):
         nes.unload("http")
 
 
-def lookup(url, server_public, name, pinned=None):
-    """(M, S) of `name`, verified; None when the key server does not know
-    the name; DirectoryError for a bad answer, OSError for no answer.
-    `pinned`: the b64 texts of the keys this board holds for the name."""
+def lookup(url, server_public, name, now, seen_serial=0):
+    """(keys or None, serial, issued_at, expires_at) of `name`, verified (keys
+    None: the server says, signed, that the name has none); None for an
+    unsigned 404 when nothing was seen of the name (`seen_serial` 0): a name
+    never published. DirectoryError for a bad answer, OSError for no answer."""
     if not is_username(name):
         raise DirectoryError("not a username")
     status, body = _get(url + "/users/" + name)
-    if status == 404:
-        return None
-    if status != 200:
+    if status != 200 and status != 404:
         raise DirectoryError("key server answered HTTP %d" % status)
     try:
         answer = json.loads(body)
     except ValueError:
         raise DirectoryError("key server answer is not JSON")
     body = None
-    if pinned and _names_keys(answer, name, pinned):
-        # The keys this board already holds: nothing to verify. Whoever
-        # forged such an answer could only have the board seal with its pin,
-        # as it does when the key server cannot be reached; the signature
-        # check (and its share of a small heap) is spared on every send.
-        from .crypto import b64
+    if status == 404 and not seen_serial and not (isinstance(answer, dict) and "signature" in answer):
+        return None
+    from .proto.directory import read_answer
 
-        return b64.decode(pinned[0]), b64.decode(pinned[1])
-    from .proto.directory import verify_lookup
-
-    return verify_lookup(answer, name, server_public)
-
-
-def _names_keys(answer, name, pinned):
-    entry = answer.get("response") if isinstance(answer, dict) else None
-    return (isinstance(entry, dict) and entry.get("username") == name
-            and entry.get("public_key_message") == pinned[0]
-            and entry.get("public_key_sign") == pinned[1])
+    return read_answer(status, answer, name, server_public, now, seen_serial)

@@ -1,4 +1,5 @@
-"""Every tests/vectors/*.vec file (docs/PROTOCOL.md §12) through the firmware
+"""Every tests/vectors/*.vec file and every lookup vector in tests/vectors/lookup/
+(docs/PROTOCOL.md §10, §12) through the firmware
 under the MicroPython unix port: for `ok`, seal_with reproduces the frame
 byte for byte and opening gives the fields; otherwise the last open raises
 the named class. One MicroPython process runs them all (run_vectors.py)."""
@@ -57,3 +58,22 @@ def test_runner_reports_a_wrong_vector(micropython, tmp_path):
     assert results["changed_outcome.vec"] == "opened, expected FormatError"
     assert results["changed_frame.vec"] == "seal_with does not reproduce the frame"
     assert closing == "1 passed, 2 failed"
+
+
+LOOKUP_FILES = sorted((VECTORS / "lookup").glob("*.vec"))
+
+
+@pytest.fixture(scope="module")
+def lookup_report(micropython):
+    return run_vectors(micropython, VECTORS / "lookup")
+
+
+def test_every_lookup_file_was_run(lookup_report):
+    results, closing = lookup_report
+    assert sorted(results) == [p.name for p in LOOKUP_FILES]
+    assert closing == "%d passed, 0 failed" % len(LOOKUP_FILES)
+
+
+@pytest.mark.parametrize("path", LOOKUP_FILES, ids=lambda p: p.stem)
+def test_lookup_vector(lookup_report, path):
+    assert lookup_report[0].get(path.name) == "PASS"
