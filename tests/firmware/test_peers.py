@@ -84,7 +84,7 @@ def test_a_pinned_user_who_deactivated_is_refused_and_the_pin_kept(board, keyser
     board("keys", "bob")
     assert keyserver.deactivate("bob")[1]["status"] == "deactivated"
 
-    assert board("keys", "bob") == ("", "-> None")  # app.send: "the key server does not know bob"
+    assert board("keys", "bob") == ("", "-> None")  # app.send: "... says bob has no keys any more"
     assert board.pins()["bob"][:2] == bob and board.pins()["bob"][5] == 1  # gone
     # a frame bob sent before he left is still opened with the pin
     assert board("sign_key", "bob")[1] == "-> %s" % bob[1:]
