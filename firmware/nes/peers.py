@@ -68,8 +68,11 @@ class Peers:
         except ValueError:
             print("peers: %s is not JSON; starting an empty key cache" % self.path)
             self._pins = {}
-        for name, pin in self._pins.items():  # pinned before answers expired: confirm first
-            if len(pin) < 6:
+        for name in list(self._pins):
+            pin = self._pins[name]
+            if not isinstance(pin, list) or len(pin) < 2:
+                del self._pins[name]
+            elif len(pin) < 6:  # pinned before answers expired: confirmed at the next send
                 self._pins[name] = pin[:2] + [0, 0, 0, 0]
 
     def __contains__(self, name):
