@@ -7,9 +7,9 @@ expires_at, when it was confirmed). Without an answer from the server a pin is
 used only while that answer is unexpired (fail closed); a signed "no such
 user" withdraws the pin's use at once."""
 import json
-import os
 import time
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .keyfiles import b64, decode_key, fingerprint
 from .keyserver_client import KeyServerUnreachable, UnknownUser
@@ -94,10 +94,7 @@ class PeerStore:
         self._save()
 
     def _save(self):
-        tmp = "%s.tmp" % self.path
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.entries, f, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
 
 
 class Directory:

@@ -1,8 +1,9 @@
 """Account life cycle: registration mails an activation link; following it
-publishes the keys and mails a deactivation link; following that removes the
-account. Each of those two changes raises the name's serial and stores the
-signed answer lookups serve (keys, or "no such user"); lookups re-sign it only
-when it is older than half its validity (docs/PROTOCOL.md §10). Every step that mails
+(a POST to the link's address; a GET only asks to confirm) publishes the keys
+and mails a deactivation link; following that removes the account. Each of
+those two changes raises the name's serial and stores the signed answer
+lookups serve (keys, or "no such user"); lookups re-sign it only when it is
+older than half its validity (docs/PROTOCOL.md §10). Every step that mails
 does so inside its database transaction, so a failed send leaves nothing
 behind and the link that triggered it stays usable."""
 import base64
@@ -78,6 +79,7 @@ class Accounts:
         self.config = config
 
     def _link(self, base_url, username, token):
+        # base_url (from the request's Host) only in console mail mode: config.check_public_url.
         base = (self.config["PUBLIC_URL"] or base_url).rstrip("/")
         return "%s/users/%s/%s" % (base, username, token)
 
@@ -105,14 +107,23 @@ class Accounts:
                 link=self._link(base_url, username, token),
             )
 
-    def follow(self, username, token, base_url, now):
-        """Use a link; return ACTIVATED or DEACTIVATED."""
+    def _usable(self, username, token, now):
+        """The stored row of a link that can be followed now, else LinkUnknown or LinkExpired."""
         self.purge(now)
         row = tokens.find(self.store.tokens_for(username), token)
         if row is None:
             raise LinkUnknown()
         if row.expires_at is not None and row.expires_at <= now:
             raise LinkExpired()
+        return row
+
+    def purpose(self, username, token, now):
+        """What following a link would do (ACTIVATE or DEACTIVATE), changing nothing."""
+        return self._usable(username, token, now).purpose
+
+    def follow(self, username, token, base_url, now):
+        """Use a link; return ACTIVATED or DEACTIVATED."""
+        row = self._usable(username, token, now)
         with self.store.transaction() as tx:
             if not tx.claim_token(row.token_hash):
                 raise LinkUnknown()

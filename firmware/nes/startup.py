@@ -76,7 +76,8 @@ def create():
               replay, poster)
     app.transport = Transport(
         cfg.broker_host, cfg.broker_port, cfg.broker_client_id, topic(cfg.user),
-        app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive)
+        app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive,
+        cfg.broker_tls)
     return app
 
 

@@ -43,7 +43,7 @@ def follow(smtp, address, kind, instance):
     """Follow the next mailed link of `kind` for `address` on `instance`."""
     msg = smtp.wait_for(address, where=lambda m: m.get("X-NES-Keyserver-Link") == kind)
     link = smtp.first_url(msg)
-    reply = http("GET", instance.url + "/users/" + link.split("/users/", 1)[1], headers=JSON)
+    reply = http("POST", instance.url + "/users/" + link.split("/users/", 1)[1], headers=JSON)
     assert reply.status == 200, reply.text
 
 
