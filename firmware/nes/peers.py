@@ -53,10 +53,6 @@ def _now():
     return clock.now_ms() // 1000
 
 
-def _when(seconds):
-    return clock.iso(seconds * 1000) + " UTC"
-
-
 class Peers:
     def __init__(self, url, server_public, path=None, refresh=REFRESH):
         self.url = url.rstrip("/")
@@ -105,7 +101,7 @@ class Peers:
         if not found or found[0] is None:
             return None
         if len(self._pins) < _LIMIT:
-            self._pin(name, found)
+            self._record(name, [b64.encode_str(k) for k in found[0]], found)
         return found[0]
 
     def keys(self, name):
@@ -123,13 +119,14 @@ class Peers:
         except OSError as exc:
             if pin[_GONE]:
                 return None
+            why = "%s: %s" % (type(exc).__name__, exc)
+            when = clock.iso(pin[_CHECKED] * 1000) + " UTC" if pin[_CHECKED] else "never"
             if _expired(pin, now):
-                raise DirectoryError(
-                    "cannot reach the key server to confirm the keys of %s (%s: %s); they were last "
-                    "confirmed %s and that answer has expired, so nothing is sealed to them"
-                    % (name, type(exc).__name__, exc, _confirmed(pin)))
-            print("peers: cannot reach the key server (%s: %s); sealing to %s with the pinned keys, "
-                  "last confirmed %s" % (type(exc).__name__, exc, name, _confirmed(pin)))
+                raise DirectoryError("cannot reach the key server to confirm the keys of %s (%s); they "
+                                     "were last confirmed %s and that answer has expired, so nothing "
+                                     "is sealed to them" % (name, why, when))
+            print("peers: cannot reach the key server (%s); sealing to %s with the pinned keys, last "
+                  "confirmed %s" % (why, name, when))
             return self._pinned(name)
 
     def sign_key(self, name):
@@ -161,11 +158,8 @@ class Peers:
         found = self.lookup(name)
         if not found or found[0] is None:
             raise DirectoryError("the key server does not know %s" % name)
-        self._pin(name, found)
-        return found[0]
-
-    def _pin(self, name, found):
         self._record(name, [b64.encode_str(k) for k in found[0]], found)
+        return found[0]
 
     def _record(self, name, keys, found):
         self._pins[name] = keys + [found[1], found[3], _now(), 1 if found[0] is None else 0]
@@ -175,7 +169,3 @@ class Peers:
 def _expired(pin, now):
     # directory.expired, without loading the signature check for it
     return now >= pin[_EXPIRES] + MAX_LOOKUP_SKEW_S
-
-
-def _confirmed(pin):
-    return _when(pin[_CHECKED]) if pin[_CHECKED] else "never (pinned before answers expired)"
