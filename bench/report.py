@@ -340,11 +340,15 @@ class Report:
                 self.note("%s: %s" % (store, _unavailable(s)))
                 continue
             for run in s["runs"]:
-                lo, un = run["loaded"], run["unloaded"]
-                rows.append([store, fmt_num(run["users"]), fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
-                             "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"],
-                             fmt_ratio(ratio(lo["rps"], ceiling)), str(lo["errors"] + un["errors"]),
-                             "%.1f s" % run["seed_seconds"]])
+                for server, figures, seeding in ((store, run, "%.1f s" % run["seed_seconds"]),
+                                                 ("nginx cache -> " + store, run.get("cache"), "")):
+                    if figures is None:
+                        continue
+                    lo, un = figures["loaded"], figures["unloaded"]
+                    rows.append([server, fmt_num(run["users"]), fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
+                                 "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"],
+                                 fmt_ratio(ratio(lo["rps"], ceiling)), str(lo["errors"] + un["errors"]),
+                                 seeding])
         if "loaded" in nginx:
             lo, un = nginx["loaded"], nginx["unloaded"]
             rows.append(["nginx static (ceiling)", "-", fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],

@@ -1,7 +1,9 @@
 """HTTP client of the NES key server (the original's "public keys provider"):
-signed lookups checked against the pinned server key, registration, and the
-server's own public key for the explicit trust-on-first-use step."""
+signed lookups checked against the pinned server key and the clock,
+registration, and the server's own public key for the explicit
+trust-on-first-use step."""
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -9,7 +11,7 @@ import urllib.request
 from .errors import CommandError
 from .keyfiles import b64, decode_key
 from .output import safe_text
-from .protocol.directory import verify_lookup
+from .protocol import directory
 from .protocol.errors import DirectoryError
 from .protocol.tlog import LogError
 from .transparency import LogChecker
@@ -23,6 +25,11 @@ class UnknownUser(CommandError):
 
 class KeyServerUnreachable(CommandError):
     """No answer (network failure), as opposed to an answer we refuse."""
+
+
+class AnswerRefused(CommandError):
+    """An answer that fails a check of docs/PROTOCOL.md §10 (signature, name,
+    expiry, issue time, serial rollback, an unsigned 404 for a known name)."""
 
 
 class RegistrationRefused(CommandError):
@@ -72,26 +79,41 @@ class KeyServer:
             reason = getattr(exc, "reason", exc)
             raise KeyServerUnreachable("cannot reach the key server at %s: %s" % (self.url, reason)) from None
 
-    def lookup(self, username):
-        """(message_public, sign_public) of `username`, verified against the pinned server key."""
+    def answer(self, username, seen_serial=0, now=None):
+        """The verified directory.Answer for `username` (keys, or a signed "no such
+        user"); UnknownUser for an unsigned 404 when nothing was seen of the name
+        (`seen_serial` 0), AnswerRefused for any answer that fails a check."""
         path = "/users/" + urllib.parse.quote(username)
-        if self.log and self.log.state.size:
-            path += "?since=%d" % self.log.state.size
+        if self.log:  # the keys come with the transparency log's proofs (issue 18)
+            path += "?since=%d" % self.log.state.size if self.log.state.size else "?log=1"
         status, body = self._request("GET", path)
-        if status == 404:
-            raise UnknownUser("the key server at %s does not know %r (not registered, not yet "
-                              "activated, or deactivated)" % (self.url, username))
-        if status != 200:
-            raise CommandError("key server lookup of %r failed (HTTP %d): %s"
-                               % (username, status, _reason(body)))
+        if status not in (200, 404):
+            raise AnswerRefused("key server lookup of %r failed (HTTP %d): %s"
+                                % (username, status, _reason(body)))
         try:
             answer = json.loads(body)
-            keys = verify_lookup(answer, username, self.public_key)
-            if self.log:
-                self.log.check_answer(answer, username, keys)
-            return keys
-        except (ValueError, DirectoryError, LogError) as exc:
-            raise CommandError("refusing the key server's answer for %r: %s" % (username, exc)) from None
+        except ValueError:
+            raise AnswerRefused("refusing the key server's answer for %r: not JSON" % username) from None
+        if status == 404 and not seen_serial and (not isinstance(answer, dict) or "signature" not in answer):
+            raise UnknownUser("the key server at %s does not know %r (not registered, not yet "
+                              "activated, or deactivated)" % (self.url, username))
+        try:
+            found = directory.read_answer(status, answer, username, self.public_key,
+                                          int(time.time()) if now is None else now, seen_serial)
+            if self.log and found.keys is not None:
+                self.log.check_answer(answer, username, found.keys)
+            return found
+        except (DirectoryError, LogError) as exc:
+            raise AnswerRefused("refusing the key server's answer for %r: %s" % (username, exc)) from None
+
+    def lookup(self, username):
+        """(message_public, sign_public) of `username`, verified; UnknownUser when
+        the server has no keys for it."""
+        found = self.answer(username)
+        if found.keys is None:
+            raise UnknownUser("the key server at %s says %r has no keys (deactivated or not yet "
+                              "activated again)" % (self.url, username))
+        return found.keys
 
     def register(self, username, email, message_public, sign_public):
         """Post a registration; returns the server's JSON answer."""

@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import accounts, config, errors, limits, serverkey
 from .accounts import Accounts
+from .answers import ReadPath
 from .routes import BLUEPRINTS
 from .store import Store
 from .tlog import entries as log_entries
@@ -27,6 +28,7 @@ def create_app(test_config=None):
     log_entries.backfill(app.extensions["nes_keyserver"].log, store, accounts.now())  # issue 18
     # No pooled connection may survive into forked workers (gunicorn --preload).
     store.dispose()
+    app.wsgi_app = ReadPath(app.wsgi_app, app.extensions["nes_keyserver"])
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

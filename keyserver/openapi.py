@@ -27,6 +27,14 @@ def _link_answer(description):
     }
 
 
+_SECONDS = {"type": "integer", "minimum": 0, "description": "Unix seconds"}
+_FRESHNESS = {
+    "serial": {"type": "integer", "minimum": 0,
+               "description": "+1 on every activation, key change and deactivation of the name"},
+    "issued_at": _SECONDS,
+    "expires_at": _SECONDS,
+}
+
 _PATH_USERNAME = {"name": "username", "in": "path", "required": True, "schema": _USERNAME}
 _RATE_LIMITED = _error("too many requests from this address")
 _LINK_PARAMETERS = [
@@ -68,8 +76,10 @@ DOCUMENT = {
                     "description": "0: no log member (for a client that only compares the keys with "
                                    "its pin)"}],
                 "responses": {
-                    "200": _json(_ref("LookupAnswer"), "the signed entry"),
-                    "404": _error("unknown, pending or deactivated user"),
+                    "200": _json(_ref("LookupAnswer"), "the signed entry; ETag and Cache-Control max-age"),
+                    "304": {"description": "If-None-Match named the current answer's ETag"},
+                    "404": _json(_ref("AbsentAnswer"), "no such user: signed (with `response` and "
+                                 "`signature`) for a name ever published, plain for others"),
                     "503": _error("the name changed during the lookup; ask again"),
                 },
             },
@@ -157,11 +167,31 @@ DOCUMENT = {
             },
             "Entry": {
                 "type": "object",
-                "required": ["username", "public_key_message", "public_key_sign"],
+                "required": ["username", "public_key_message", "public_key_sign", "serial",
+                             "issued_at", "expires_at"],
                 "properties": {
                     "username": _USERNAME,
                     "public_key_message": _KEY,
                     "public_key_sign": _KEY,
+                    **_FRESHNESS,
+                },
+            },
+            "AbsentAnswer": {
+                "type": "object",
+                "required": ["error", "status"],
+                "properties": {
+                    "error": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "response": {
+                        "type": "object",
+                        "required": ["username", "serial", "issued_at", "expires_at"],
+                        "properties": {"username": _USERNAME, **_FRESHNESS},
+                    },
+                    "signature": {
+                        "type": "string", "contentEncoding": "base64",
+                        "description": "Ed25519 over 'nes/1 lookup absent' || u8(len(U)) || U || "
+                                       "u64be(serial) || u64be(issued_at) || u64be(expires_at)",
+                    },
                 },
             },
             "LookupAnswer": {
@@ -171,7 +201,8 @@ DOCUMENT = {
                     "response": _ref("Entry"),
                     "signature": {
                         "type": "string", "contentEncoding": "base64",
-                        "description": "Ed25519 over 'nes/1 lookup' || u8(len(U)) || U || M || S",
+                        "description": "Ed25519 over 'nes/1 lookup keys' || u8(len(U)) || U || "
+                                       "u64be(serial) || u64be(issued_at) || u64be(expires_at) || M || S",
                     },
                     "log": {
                         "type": "object",

@@ -32,8 +32,9 @@ def test_register_activate_lookup_deactivate(keyserver):
 
     status, answer = keyserver.lookup("alice")
     assert status == 200
+    times = {f: answer["response"][f] for f in ("issued_at", "expires_at")}
     assert answer["response"] == {"username": "alice", "public_key_message": keys[0],
-                                  "public_key_sign": keys[1]}
+                                  "public_key_sign": keys[1], "serial": 1, **times}
     served_key = base64.b64decode(keyserver.get("/key").json()["public_key"])
     assert served_key == keyserver.public_key
     assert verify_lookup(answer, "alice", served_key) == tuple(base64.b64decode(k) for k in keys)
@@ -42,7 +43,8 @@ def test_register_activate_lookup_deactivate(keyserver):
 
     status, body = keyserver.deactivate("alice")
     assert (status, body["status"]) == (200, "deactivated")
-    assert keyserver.lookup("alice")[0] == 404
+    status, gone = keyserver.lookup("alice")
+    assert status == 404 and gone["response"]["serial"] == 2
     assert keyserver.register("alice", "new@example.org", *random_keys())[0] == 201, "name not freed"
 
 

@@ -2,10 +2,10 @@
 front of a real key server (the `json_server` fixture) that answers some
 lookups with answers the test makes, signed with the real server key, and
 passes every other path through."""
-import base64
 import json
+import time
 
-from host_tools.protocol import directory, tlog
+from host_tools.protocol import tlog
 from tests.fixtures.keyserver import http
 
 
@@ -21,13 +21,12 @@ def proxy(json_server, real, lies):
 
 
 def signed_answer(real, username, keys, log):
-    """A lookup answer for `keys`, signed with the real server's key, carrying `log`."""
-    b64 = [base64.b64encode(k).decode() for k in keys]
-    return {
-        "response": {"username": username, "public_key_message": b64[0], "public_key_sign": b64[1]},
-        "signature": directory.sign_lookup(real.accounts.server_key.seed, username, *keys),
-        "log": log,
-    }
+    """A fresh lookup answer for `keys` under the name's current serial,
+    signed with the real server's key, carrying `log`."""
+    serial = real.accounts.store.answer(username)[2]
+    answer = json.loads(real.accounts.signed_answer(username, serial, int(time.time()), keys)[1])
+    answer["log"] = log
+    return answer
 
 
 def logged_answer(real, username, index):
