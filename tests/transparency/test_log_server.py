@@ -37,7 +37,8 @@ def test_activation_and_deactivation_are_logged_with_serials(keyserver):
 def test_a_lookup_carries_the_inclusion_proof_of_the_latest_entry(keyserver):
     keyserver.register_and_activate("alice")
     keyserver.register_and_activate("bob")
-    status, answer = keyserver.lookup("alice")
+    assert "log" not in keyserver.lookup("alice")[1]  # the plain, cacheable answer
+    status, answer = keyserver.lookup("alice", "?log=1")
     assert status == 200
     log = answer["log"]
     assert (log["index"], log["kind"], log["serial"]) == (0, "activate", 1)
