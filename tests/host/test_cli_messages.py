@@ -1,6 +1,7 @@
 """`nes send` and `nes listen` against a real key server and a real Mosquitto:
 delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
+import base64
 import json
 
 import pytest
@@ -132,4 +133,25 @@ def test_sender_text_is_made_safe_for_the_terminal(pair):
     alice.run("send", "bob", "red \x1b[31m alert\u202e").ok()
     line = listener.wait_for("stdout", "alice:")
     assert "\x1b" not in line and "\\x1b[31m" in line and "\\u202e" in line
+    listener.interrupt()
+
+
+def test_forged_frames_pin_nothing_and_cost_one_lookup_per_name(pair, mosquitto, keyserver):
+    """Six frames forged with bob's public key only, claiming alice (registered)
+    and nobody (unknown): nothing pinned, one key-server lookup per name."""
+    from tests.fixtures.forgery import LookupCounter, forged_frame
+    alice, bob = pair
+    lookups = LookupCounter(keyserver)
+    listener = bob.listen()
+    bob_public = base64.b64decode(bob.key("x25519-message.pub"))
+    for claimed, reason in (("alice", "failed authentication"), ("nobody", "not known")):
+        for _ in range(6):
+            publish_raw(mosquitto, "nes/bob/message", forged_frame(claimed, "bob", bob_public))
+            assert reason in listener.wait_for("stderr", "dropped")
+    pins = bob.nes_dir / "peers.json"
+    assert not pins.exists() or "alice" not in json.loads(pins.read_text())
+    assert (lookups.counts["alice"], lookups.counts["nobody"]) == (1, 1)
+    alice.run("send", "bob", "the real alice").ok()  # verified: now pinned
+    assert listener.wait_for("stdout", "alice:").endswith("the real alice")
+    assert "alice" in json.loads(pins.read_text())
     listener.interrupt()
