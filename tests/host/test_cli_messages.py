@@ -3,6 +3,7 @@ delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
 import base64
 import json
+import re
 
 import pytest
 
@@ -155,3 +156,17 @@ def test_forged_frames_pin_nothing_and_cost_one_lookup_per_name(pair, mosquitto,
     assert listener.wait_for("stdout", "alice:").endswith("the real alice")
     assert "alice" in json.loads(pins.read_text())
     listener.interrupt()
+
+
+def test_client_ids_are_random_and_never_name_the_user(pair, mosquitto):
+    """What the broker logs: listen keeps one random id per installation (its
+    persistent session) across runs, each send a fresh one; no user name."""
+    alice, bob = pair
+    for _ in range(2):
+        bob.listen().interrupt()
+        alice.run("send", "bob", "hi").ok()
+    seen = re.findall(r"New client connected from \S+ as (\S+)", mosquitto.log.read_text())
+    listens, sends = seen[0::2], seen[1::2]
+    assert len(seen) == 4 and listens[0] == listens[1] and sends[0] != sends[1]
+    assert listens[0] == (bob.nes_dir / "client-id").read_text().strip() + "l"
+    assert all(re.fullmatch("[0-9a-zA-Z]{1,23}", i) and "bob" not in i and "alice" not in i for i in seen)
