@@ -37,9 +37,7 @@ def _text(args):
 
 def do_send(state, args):
     recipient = check_username(args.recipient)
-    text = _text(args)
-    if not text:
-        raise CommandError("nothing to send: the message is empty")
+    text = _text(args)  # may be empty, as the protocol and the boards allow
     identity = state.identity()
     frame = seal(identity, recipient, state.directory().resolve(recipient), text)
     session = Session(state.broker(), random_client_id()).open()  # a fresh one per send

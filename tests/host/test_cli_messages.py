@@ -57,9 +57,24 @@ def test_send_reads_the_message_from_stdin(pair):
     listener.interrupt()
 
 
-def test_send_refuses_an_empty_message_and_unknown_users(pair, keyserver):
+def test_send_delivers_an_empty_message_as_the_protocol_allows(pair):
     alice, bob = pair
-    assert "empty" in alice.run("send", "bob", input="").failed()
+    listener = bob.listen("--json")
+    alice.run("send", "bob", input="").ok()
+    assert json.loads(listener.wait_for("stdout", "{"))["message"] == ""
+    listener.interrupt()
+
+
+def test_drop_lines_name_the_protocol_error_class(pair, mosquitto):
+    alice, bob = pair
+    listener = bob.listen()
+    publish_raw(mosquitto, "nes/bob/message", b"not json at all")
+    assert "dropped a frame: FormatError: not a nes/1 frame" in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+
+
+def test_send_refuses_unknown_users(pair, keyserver):
+    alice, bob = pair
     assert "does not know 'nobody'" in alice.run("send", "nobody", "hi").failed()
     assert "not a valid username" in alice.run("send", "No Body", "hi").failed()
     assert "message too long" in alice.run("send", "bob", "x" * 4000).failed()
