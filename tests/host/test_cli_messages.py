@@ -49,19 +49,15 @@ def test_listen_json_prints_one_object_per_line(pair):
     listener.interrupt()
 
 
-def test_send_reads_the_message_from_stdin(pair):
+@pytest.mark.parametrize("stdin, text", [
+    ("from stdin \u00e9\u2713\n", "from stdin \u00e9\u2713"),
+    ("", ""),  # an empty text, as the protocol and the boards allow
+], ids=["text", "empty"])
+def test_send_reads_the_message_from_stdin(pair, stdin, text):
     alice, bob = pair
     listener = bob.listen("--json")
-    alice.run("send", "bob", input="from stdin \u00e9\u2713\n").ok()
-    assert json.loads(listener.wait_for("stdout", "{"))["message"] == "from stdin \u00e9\u2713"
-    listener.interrupt()
-
-
-def test_send_delivers_an_empty_message_as_the_protocol_allows(pair):
-    alice, bob = pair
-    listener = bob.listen("--json")
-    alice.run("send", "bob", input="").ok()
-    assert json.loads(listener.wait_for("stdout", "{"))["message"] == ""
+    alice.run("send", "bob", input=stdin).ok()
+    assert json.loads(listener.wait_for("stdout", "{"))["message"] == text
     listener.interrupt()
 
 
