@@ -15,7 +15,6 @@ import getpass
 import hashlib
 import ipaddress
 import json
-import secrets
 import socket
 import ssl
 from collections import namedtuple
@@ -171,7 +170,7 @@ def bound_login(request, client_id=None):
     from ..broker_logins import DynamicSecurity, new_password
 
     login = {"user": request.user, "password": new_password(),
-             "client_id": client_id or "nes-" + secrets.token_hex(8)}
+             "client_id": client_id or random_client_id()}
     with DynamicSecurity(request.broker_admin) as dynsec:
         dynsec.bind_login(login["user"], login["password"], login["client_id"])
     return login
