@@ -20,6 +20,7 @@ from .protocol.directory import expired, when
 _ANSWER_FIELDS = ("serial", "issued_at", "expires_at")
 
 FILE_NAME = "peers.json"
+ANSWER_SECONDS = 60  # a sender's lookup answer (or failure) is reused this long
 
 
 class KeyChanged(CommandError):
@@ -105,6 +106,7 @@ class Directory:
         self.keyserver = keyserver
         self.warn = warn  # how to tell the user something (chat draws it above its input line)
         self.clock = clock
+        self._answers = {}  # name -> (time.monotonic(), keys or the CommandError raised)
 
     def resolve(self, name):
         """(message_public, sign_public) for `name`: looked up, pinned on first use, and
@@ -154,10 +156,37 @@ class Directory:
                   % (exc, name, _confirmed(entry), when(entry["expires_at"])))
         return pinned
 
-    def cached_sign_key(self, name):
-        """The pinned signing key of `name` if any, else the looked-up one (then pinned)."""
+    def sender_keys(self, name):
+        """The keys to check a received frame's signature with: the pin, else the
+        server's verified answer, NOT pinned (anyone can make a frame claiming any
+        name; pin with `pin_sender` once the signature verified). Answers and
+        failures are reused for ANSWER_SECONDS, so forged frames cost one lookup
+        per name and minute."""
         pinned = self.store.keys(name)
-        return pinned[1] if pinned else self.resolve(name)[1]
+        if pinned:
+            return pinned
+        now = time.monotonic()
+        self._answers = {k: v for k, v in self._answers.items() if now - v[0] < ANSWER_SECONDS}
+        if name not in self._answers:
+            try:
+                answer = self.keyserver.answer(name, 0, int(self.clock()))
+                if answer.keys is None:
+                    raise UnknownUser("the key server says %r has no keys (deactivated or not "
+                                      "yet activated again)" % name)
+                self._answers[name] = (now, answer)
+            except CommandError as exc:
+                self._answers[name] = (now, exc)
+        answer = self._answers[name][1]
+        if isinstance(answer, CommandError):
+            raise answer
+        return answer.keys
+
+    def pin_sender(self, name, keys):
+        """Pin the keys a verified frame from `name` was checked with (first use),
+        with the server's answer that gave them."""
+        cached = self._answers.get(name)
+        if self.store.keys(name) is None and cached and getattr(cached[1], "keys", None) == keys:
+            self.store.pin(name, cached[1], int(self.clock()))
 
     def accept(self, name):
         """Pin whatever the server serves now; returns (old keys or None, new keys)."""

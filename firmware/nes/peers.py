@@ -26,8 +26,12 @@ Opening a frame from a pinned sender (`sign_key`) uses the pin without a
 lookup: the signature still proves the sender held the pinned key, a frame
 sent before a deactivation may arrive long after it (queued by the broker),
 and a lookup per received frame would let anyone who can publish to the
-board's topic make it query the key server at will."""
+board's topic make it query the key server at will. For that reason too, an
+unpinned sender's answer (or its absence) is reused for a minute, and it is
+pinned (`pin_sender`) only once a frame's signature verified with it: a
+forged frame needs only this board's public key."""
 import gc
+import time
 
 import nes
 
@@ -43,6 +47,7 @@ _SERIAL = const(2)
 _EXPIRES = const(3)
 _CHECKED = const(4)
 _GONE = const(5)
+_ANSWER_MS = const(60000)  # how long an unpinned sender's answer is reused
 
 
 class KeyChangedError(DirectoryError):
@@ -72,6 +77,7 @@ class Peers:
                 del self._pins[name]
             elif len(pin) < 6:  # pinned before answers expired: confirmed at the next send
                 self._pins[name] = pin[:2] + [0, 0, 0, 0]
+        self._last = None  # (name, ticks_ms, (M, S) or None): the last unpinned sender's answer
 
     def __contains__(self, name):
         return name in self._pins
@@ -133,9 +139,28 @@ class Peers:
 
     def sign_key(self, name):
         """The signing key to open a frame from `name` with: the pin without a
-        lookup, else looked up (and pinned); None when nobody knows the name."""
-        found = self._pinned(name) or self._first(name)
-        return found[1] if found else None
+        lookup, else the key server's answer of the last minute (not pinned);
+        None when nobody knows the name or the server did not answer. One
+        answer is kept: forged frames claiming one name cost one lookup a
+        minute; frames rotating names cost a lookup each."""
+        pinned = self._pinned(name)
+        if pinned is not None:
+            return pinned[1]
+        last = self._last
+        now = time.ticks_ms()
+        if last is None or last[0] != name or time.ticks_diff(now, last[1]) >= _ANSWER_MS:
+            self._last = (name, now, None)  # no key if the lookup raises
+            self._last = last = (name, now, self.lookup(name))
+        found = last[2]
+        return found[0][1] if found and found[0] else None
+
+    def pin_sender(self, name):
+        """Pin the answer a frame from `name` verified with (first message only)."""
+        last = self._last
+        if (last and last[0] == name and last[2] and last[2][0] and name not in self._pins
+                and len(self._pins) < _LIMIT):
+            self._record(name, [b64.encode_str(k) for k in last[2][0]], last[2])
+            self._last = None
 
     def check(self, name):
         """Ask the key server again for a name: its keys, or None when it has

@@ -15,7 +15,6 @@ import getpass
 import hashlib
 import ipaddress
 import json
-import secrets
 import socket
 import ssl
 from collections import namedtuple
@@ -27,6 +26,7 @@ from ..errors import CommandError
 from ..keyfiles import b64, decode_key, fingerprint
 from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
 from ..output import ProgressBar
+from ..settings import random_client_id
 
 CONFIG = "/nesdata/config.json"
 CA = "/nesdata/ca.der"  # firmware/nes/storage.py CA: the board checks its TLS links against it
@@ -142,6 +142,8 @@ def board_config(old, request):
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
                   user=request.broker.username, password=request.broker.password, tls=request.broker.tls)
+    if not broker.get("client_id"):  # kept across runs: the board's persistent session
+        broker["client_id"] = random_client_id()
     if request.broker_admin is not None:
         broker.update(bound_login(request, broker.get("client_id")))
     config["broker"] = broker
@@ -168,7 +170,7 @@ def bound_login(request, client_id=None):
     from ..broker_logins import DynamicSecurity, new_password
 
     login = {"user": request.user, "password": new_password(),
-             "client_id": client_id or "nes-" + secrets.token_hex(8)}
+             "client_id": client_id or random_client_id()}
     with DynamicSecurity(request.broker_admin) as dynsec:
         dynsec.bind_login(login["user"], login["password"], login["client_id"])
     return login

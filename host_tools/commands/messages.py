@@ -1,10 +1,11 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
+import contextlib
 import json
-import os
 import select
 import signal
 import sys
+import threading
 
 from ..errors import CommandError
 from ..messaging import DroppedFrame, Receiver, seal
@@ -12,13 +13,14 @@ from ..mqtt import Session
 from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
-from ..settings import check_username
+from ..settings import check_username, random_client_id
 from . import UsageError
 
 
-def client_id(user, command):
-    """Stable per user and command, so the broker keeps one persistent session for each."""
-    return "nes-%s-%s" % (user, command)
+def client_id(state, command):
+    """This installation's random id and a letter per command (`listen`, `chat`), so
+    the broker keeps one persistent session for each; nothing in it names the user."""
+    return state.settings.client_id() + command[0]
 
 
 def add_send_arguments(parser):
@@ -60,12 +62,10 @@ def _text(args, words):
 def do_send(state, args):
     recipient, words = _recipient_and_words(args)
     recipient = check_username(recipient)
-    text = _text(args, words)
-    if not text:
-        raise CommandError("nothing to send: the message (TEXT, -m TEXT, or read from stdin) is empty")
+    text = _text(args, words)  # may be empty, as the protocol and the boards allow
     identity = state.identity()
     frame = seal(identity, recipient, state.directory().resolve(recipient), text)
-    session = Session(state.broker(), client_id(identity.user, "send-%s" % os.urandom(4).hex())).open()
+    session = Session(state.broker(), random_client_id()).open()  # a fresh one per send
     try:
         if not session.wait_published([session.publish(topic(recipient), frame)]):
             raise CommandError("the broker %s did not acknowledge the message" % session.address.url)
@@ -80,22 +80,46 @@ def do_send(state, args):
 
 def open_session(state, receiver, command):
     """The persistent, subscribed session of `command` for the local user."""
-    return Session(state.broker(), client_id(receiver.identity.user, command),
+    return Session(state.broker(), client_id(state, command),
                    persistent=True, topic=receiver.topic).open()
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C and SIGTERM wait until the block is done (signals reach only the
+    main thread; elsewhere there is nothing to hold)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    held = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+            for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def handle_events(session, receiver, show, warn):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
-    A frame is acknowledged to the broker only once shown (or refused)."""
+    A message is recorded in the saved replay cache, then shown, with Ctrl-C held
+    between the two (PROTOCOL.md §11), so it is shown once; the frame is
+    acknowledged to the broker only after that (or once refused)."""
     for kind, data in session.events():
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
         try:
-            show(receiver.open(data.payload))
-            receiver.save()
+            message = receiver.open(data.payload)
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
+        else:
+            with signals_held():
+                receiver.save()
+                show(message)
         session.ack(data)
 
 

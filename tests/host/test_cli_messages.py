@@ -1,7 +1,15 @@
 """`nes send` and `nes listen` against a real key server and a real Mosquitto:
 delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
+import base64
+import fcntl
 import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import time
 
 import pytest
 
@@ -41,17 +49,28 @@ def test_listen_json_prints_one_object_per_line(pair):
     listener.interrupt()
 
 
-def test_send_reads_the_message_from_stdin(pair):
+@pytest.mark.parametrize("stdin, text", [
+    ("from stdin \u00e9\u2713\n", "from stdin \u00e9\u2713"),
+    ("", ""),  # an empty text, as the protocol and the boards allow
+], ids=["text", "empty"])
+def test_send_reads_the_message_from_stdin(pair, stdin, text):
     alice, bob = pair
     listener = bob.listen("--json")
-    alice.run("send", "bob", input="from stdin \u00e9\u2713\n").ok()
-    assert json.loads(listener.wait_for("stdout", "{"))["message"] == "from stdin \u00e9\u2713"
+    alice.run("send", "bob", input=stdin).ok()
+    assert json.loads(listener.wait_for("stdout", "{"))["message"] == text
     listener.interrupt()
 
 
-def test_send_refuses_an_empty_message_and_unknown_users(pair, keyserver):
+def test_drop_lines_name_the_protocol_error_class(pair, mosquitto):
     alice, bob = pair
-    assert "empty" in alice.run("send", "bob", input="").failed()
+    listener = bob.listen()
+    publish_raw(mosquitto, "nes/bob/message", b"not json at all")
+    assert "dropped a frame: FormatError: not a nes/1 frame" in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+
+
+def test_send_refuses_unknown_users(pair, keyserver):
+    alice, bob = pair
     assert "does not know 'nobody'" in alice.run("send", "nobody", "hi").failed()
     assert "not a valid username" in alice.run("send", "No Body", "hi").failed()
     assert "message too long" in alice.run("send", "bob", "x" * 4000).failed()
@@ -133,3 +152,84 @@ def test_sender_text_is_made_safe_for_the_terminal(pair):
     line = listener.wait_for("stdout", "alice:")
     assert "\x1b" not in line and "\\x1b[31m" in line and "\\u202e" in line
     listener.interrupt()
+
+
+def test_forged_frames_pin_nothing_and_cost_one_lookup_per_name(pair, mosquitto, keyserver):
+    """Six frames forged with bob's public key only, claiming alice (registered)
+    and nobody (unknown): nothing pinned, one key-server lookup per name."""
+    from tests.fixtures.forgery import LookupCounter, forged_frame
+    alice, bob = pair
+    lookups = LookupCounter(keyserver)
+    listener = bob.listen()
+    bob_public = base64.b64decode(bob.key("x25519-message.pub"))
+    for claimed, reason in (("alice", "failed authentication"), ("nobody", "not known")):
+        for _ in range(6):
+            publish_raw(mosquitto, "nes/bob/message", forged_frame(claimed, "bob", bob_public))
+            assert reason in listener.wait_for("stderr", "dropped")
+    pins = bob.nes_dir / "peers.json"
+    assert not pins.exists() or "alice" not in json.loads(pins.read_text())
+    assert (lookups.counts["alice"], lookups.counts["nobody"]) == (1, 1)
+    alice.run("send", "bob", "the real alice").ok()  # verified: now pinned
+    assert listener.wait_for("stdout", "alice:").endswith("the real alice")
+    assert "alice" in json.loads(pins.read_text())
+    listener.interrupt()
+
+
+def test_client_ids_are_random_and_never_name_the_user(pair, mosquitto):
+    """What the broker logs: listen keeps one random id per installation (its
+    persistent session) across runs, each send a fresh one; no user name."""
+    alice, bob = pair
+    for _ in range(2):
+        bob.listen().interrupt()
+        alice.run("send", "bob", "hi").ok()
+    seen = re.findall(r"New client connected from \S+ as (\S+)", mosquitto.log.read_text())
+    listens, sends = seen[0::2], seen[1::2]
+    assert len(seen) == 4 and listens[0] == listens[1] and sends[0] != sends[1]
+    assert listens[0] == (bob.nes_dir / "client-id").read_text().strip() + "l"
+    assert all(re.fullmatch("[0-9a-zA-Z]{1,23}", i) and "bob" not in i and "alice" not in i for i in seen)
+
+
+def _blocked_writing(pid):
+    """Whether a thread of `pid` waits in a write to a full pipe."""
+    return any("pipe_write" in wchan.read_text() for wchan in pathlib.Path("/proc/%d/task" % pid).glob("*/wchan"))
+
+
+def test_ctrl_c_right_after_a_message_is_printed_does_not_show_it_again(pair):
+    """Ctrl-C reaches `nes listen` while it prints a message (held there: its stdout
+    is a full pipe, so the print cannot finish before the signal); the next run must
+    not print the message again (it was recorded before the print)."""
+    alice, bob = pair
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe
+    os.set_blocking(write_end, False)
+    try:
+        while True:
+            os.write(write_end, b"\n" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(write_end, True)
+    first = subprocess.Popen([bob.exe, "listen"], stdout=write_end, stderr=subprocess.PIPE,
+                             env=bob.env(), cwd=bob.home)
+    os.close(write_end)
+    try:
+        for line in first.stderr:
+            if b"listening as bob" in line:
+                break
+        alice.run("send", "bob", "shown once").ok()
+        deadline = time.monotonic() + 30
+        while not _blocked_writing(first.pid):  # the print has begun
+            assert time.monotonic() < deadline and first.poll() is None, "nes listen never printed"
+            time.sleep(0.01)
+        first.send_signal(signal.SIGINT)
+        with os.fdopen(read_end, "rb") as printed:
+            shown = printed.read().decode()
+        first.wait(30)
+    finally:
+        first.kill()
+        first.stderr.close()
+    assert shown.count("shown once") == 1
+    listener = bob.listen()
+    alice.run("send", "bob", "next").ok()
+    assert listener.wait_for("stdout", "alice:").endswith("next")
+    listener.interrupt()
+    assert not any("shown once" in line for line in listener.seen["stdout"])
