@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .commands import board, chat, config, identity, messages
+from .commands import board, chat, config, history, identity, messages
 from .errors import CommandError
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
 from .state import State
@@ -46,6 +46,8 @@ COMMANDS = (
     Command("vboard", board.do_vboard, None,
             "run a virtual board (MicroPython unix port behind a pseudo-terminal); "
             "`nes vboard --help` lists its options", needs_settings=False),
+    Command("history", history.do_history, history.add_history_arguments,
+            "export the messages and readings kept by `nes listen --store`"),
 )
 
 
