@@ -1,12 +1,15 @@
 """Sensor posting: every `interval` seconds, the board's built-in sensor
 (board.temperature()) is read and the reading sent to each configured
-recipient as an ordinary nes/1 message."""
+recipient as an ordinary nes/1 message, in the structured form of
+docs/PROTOCOL.md §13."""
 import time
+
+from . import readings
 
 
 def reading(board):
-    """The text posted: `temperature 23.4 C from esp32`."""
-    return "temperature %.1f C from %s" % (board.temperature(), board.NAME)
+    """The text posted: `nes-reading/1` and `temperature=23.4 C`."""
+    return readings.format([("temperature", round(board.temperature(), 1), "C")])
 
 
 class Poster:

@@ -91,8 +91,8 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
     step = dict(zip(range(1, len(STEPS) + 1), re.split(r"^\[\d+\] ", out, flags=re.M)[1:]))
     assert len(re.findall(r"^    alice> \S+ \S+ kitchen: temperature ", step[7], re.M)) >= 2, step[7]
     assert re.search(r"^    kitchen console> message from alice at .*: Hello kitchen", step[8], re.M), step[8]
-    assert re.search(r"^    garage console> message from kitchen at .*: temperature ", step[9], re.M), step[9]
-    assert re.search(r"^    kitchen console> message from garage at .*: temperature ", step[9], re.M), step[9]
+    assert re.search(r"^    garage console> message from kitchen at .*: nes-reading/1", step[9], re.M), step[9]
+    assert re.search(r"^    kitchen console> message from garage at .*: nes-reading/1", step[9], re.M), step[9]
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())
