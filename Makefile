@@ -6,18 +6,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 UMQTT := build/lib/umqtt/simple.py
+UPLOT := host_tools/dashboard/static/vendor/uPlot.iife.min.js
 
 .PHONY: demo demo-shell test venv system-deps
 
 # The whole system on this machine; everything it starts stops when it ends.
-demo: $(INSTALLED) system-deps
+demo: $(INSTALLED) system-deps $(UPLOT)
 	@$(PY) -m host_tools.demo $(DEMO_ARGS)
 
 # The same, left running with instructions for poking at it; Ctrl-C stops it.
-demo-shell: $(INSTALLED) system-deps
+demo-shell: $(INSTALLED) system-deps $(UPLOT)
 	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
 
-test: $(INSTALLED) system-deps $(UMQTT)
+test: $(INSTALLED) system-deps browser-deps $(UMQTT) $(UPLOT)
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
@@ -72,3 +73,15 @@ firmware: $(INSTALLED) $(UMQTT)
 
 $(UMQTT): | $(INSTALLED)
 	$(PY) tools/fetch_umqtt.py
+
+# The dashboard's chart library, uPlot, from the npm registry (`npm pack`,
+# SHA-256 pinned in the script; never kept in the repository).
+$(UPLOT): | $(INSTALLED)
+	@tools/ensure-packages npm=npm
+	$(PY) tools/fetch_uplot.py
+
+# The browser the dashboard tests drive through Playwright (Debian's Chromium;
+# Playwright's own browser downloads are not used).
+.PHONY: browser-deps
+browser-deps:
+	@tools/ensure-packages chromium=/usr/bin/chromium

@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .commands import board, chat, config, history, identity, messages
+from .commands import board, chat, config, dashboard, history, identity, messages
 from .errors import CommandError
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
 from .state import State
@@ -48,6 +48,8 @@ COMMANDS = (
             "`nes vboard --help` lists its options", needs_settings=False),
     Command("history", history.do_history, history.add_history_arguments,
             "export the messages and readings kept by `nes listen --store`"),
+    Command("dashboard", dashboard.do_dashboard, dashboard.add_dashboard_arguments,
+            "a local web page: your boards' readings plotted live, conversations, a send box"),
 )
 
 
