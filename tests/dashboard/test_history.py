@@ -51,7 +51,7 @@ def test_listen_store_keeps_what_history_exports(pair):
     assert [o["message"] for o in objects] == [READING, NOT_A_READING, "=HYPERLINK(\"x\") plain"]
     assert objects[0]["readings"][1] == {"name": "humidity", "value": 40, "unit": "%"}
 
-    rows = list(csv.DictReader(io.StringIO(bob.run("history", "--csv", "--since", "1h").ok().stdout)))
+    rows = list(csv.DictReader(io.StringIO(bob.run("history", "alice", "--since", "1h", "--csv").ok().stdout)))
     assert [(r["from"], r["name"], r["value"], r["unit"]) for r in rows[:2]] == [
         ("alice", "temperature", "21.4", "C"), ("alice", "humidity", "40", "%")]
     assert rows[2]["message"] == NOT_A_READING and rows[2]["name"] == ""
