@@ -5,7 +5,8 @@
                 "client_id": "nes-alice-esp32", "keepalive": 60},
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
-     "sensor": {"recipients": ["bob"], "interval": 300}}
+     "sensor": {"recipients": ["bob"], "interval": 300,
+                "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets)."""
@@ -16,6 +17,7 @@ from .names import is_username
 
 PATH = storage.path("config.json")
 _REQUIRED = object()
+_SENSORS_MAX = 16
 
 
 class ConfigError(ValueError):
@@ -61,6 +63,22 @@ def _usernames(value):
         raise ValueError("must list usernames only: 3 to 32 of a-z 0-9 _ -")
 
 
+def _sensors(value):
+    if not isinstance(value, list) or len(value) > _SENSORS_MAX:
+        raise ValueError("must be a list of up to %d sensors" % _SENSORS_MAX)
+    if not value:
+        return value
+    from .sensors import check  # only on a board with sensors configured
+
+    checked = []
+    for i, spec in enumerate(value):
+        try:
+            checked.append(check(spec))
+        except ValueError as exc:
+            raise ValueError("#%d: %s" % (i + 1, exc))
+    return checked
+
+
 def _url(value):
     if not isinstance(value, str) or not (value.startswith("http://") or value.startswith("https://")):
         raise ValueError("must be an http:// or https:// URL")
@@ -99,6 +117,7 @@ _SCHEMA = (
     ("wifi", "country", _country, None),
     ("sensor", "recipients", _usernames, []),
     ("sensor", "interval", _integer(0, 604800), 0),
+    ("sensor", "sensors", _sensors, []),
 )
 
 
