@@ -12,11 +12,11 @@ UPLOT := host_tools/dashboard/static/vendor/uPlot.iife.min.js
 
 # The whole system on this machine; everything it starts stops when it ends.
 demo: $(INSTALLED) system-deps $(UPLOT)
-	@$(PY) -m host_tools.demo $(DEMO_ARGS)
+	@$(PY) -m host_tools.dev.demo $(DEMO_ARGS)
 
 # The same, left running with instructions for poking at it; Ctrl-C stops it.
 demo-shell: $(INSTALLED) system-deps $(UPLOT)
-	@$(PY) -m host_tools.demo --keep $(DEMO_ARGS)
+	@$(PY) -m host_tools.dev.demo --keep $(DEMO_ARGS)
 
 test: $(INSTALLED) system-deps browser-deps $(UMQTT) $(UPLOT)
 	$(PY) -m pytest tests

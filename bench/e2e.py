@@ -1,7 +1,7 @@
 """End to end through a private Mosquitto on loopback, with the key server
 (gunicorn on SQLite) for the key lookups:
 
-- latency: a virtual board (host_tools/vboard.py) sends messages with
+- latency: a virtual board (host_tools/board/vboard.py) sends messages with
   `nes.send`; `nes listen --json` on the host prints them. Latency = the time
   the host printed a message minus its timestamp, which the board takes when
   it starts sealing: board seal + broker + host open, verify and print.

@@ -45,10 +45,10 @@ def micropython(backend="pure"):
 def backends():
     """{name: why not available or None}. The viper path exists once the
     firmware ships its *_viper.py modules."""
-    viper = sorted(p.name for p in (FIRMWARE / "nes").glob("*_viper.py"))
+    viper = sorted(p.name for p in (FIRMWARE / "nes" / "crypto").glob("*_viper.py"))
     return {
         "pure": None,
-        "viper": None if viper else "the firmware has no viper backend (no firmware/nes/*_viper.py)",
+        "viper": None if viper else "the firmware has no viper backend (no firmware/nes/crypto/*_viper.py)",
     }
 
 

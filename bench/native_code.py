@@ -20,7 +20,7 @@ import tempfile
 from .section import Unavailable, tool
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FE_VIPER = ROOT / "firmware" / "nes" / "fe_viper.py"
+FE_VIPER = ROOT / "firmware" / "nes" / "crypto" / "fe_viper.py"
 OPS = ("mul", "sqr")
 
 # Cycle models, (low, high) cycles for an instruction of each class.

@@ -75,7 +75,7 @@ def build_parser():
         description="NES messenger: end-to-end encrypted messages through an MQTT broker.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        if command.name == PASS_THROUGH:  # its own parser (host_tools.vboard) reads the rest
+        if command.name == PASS_THROUGH:  # its own parser (host_tools.board.vboard) reads the rest
             sub = commands.add_parser(command.name, help=command.help, add_help=False)
         else:
             sub = commands.add_parser(command.name, parents=[common], help=command.help,

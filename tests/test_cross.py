@@ -24,7 +24,7 @@ POOLS = (
 SEAL_ALL = """
 import sys, json
 from binascii import a2b_base64, unhexlify
-from nes import envelope
+from nes.proto import envelope
 with open(sys.argv[1]) as f:
     head = json.loads(f.readline())
     seed, public = a2b_base64(head["seed"]), a2b_base64(head["public"])
@@ -38,7 +38,7 @@ with open(sys.argv[1]) as f:
 OPEN_ALL = """
 import sys, json, hashlib
 from binascii import a2b_base64, hexlify
-from nes import envelope, replay
+from nes.proto import envelope, replay
 with open(sys.argv[1]) as f:
     head = json.loads(f.readline())
     secret = a2b_base64(head["secret"])

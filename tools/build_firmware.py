@@ -3,7 +3,7 @@ on a board's flash (see the board flash layout in docs/FIRMWARE.md):
 
     main.py                 the entry point (source: a board runs /main.py)
     lib/board.mpy           boards/<board>/board.py
-    lib/nes/*.mpy           firmware/nes/*.py
+    lib/nes/**/*.mpy        firmware/nes/**/*.py (the package and its layers)
     lib/umqtt/simple.mpy    umqtt.simple from PyPI (tools/fetch_umqtt.py)
 
 Modules are compiled by mpy-cross for the board's architecture (profile.json
@@ -39,8 +39,9 @@ def _mpy_cross():
 
 def _sources(umqtt):
     """(source file, path of its .mpy in the board tree, name in tracebacks)."""
-    for src in sorted((FIRMWARE / "nes").glob("*.py")):
-        yield src, pathlib.Path("lib/nes") / (src.stem + ".mpy"), "nes/" + src.name
+    for src in sorted((FIRMWARE / "nes").rglob("*.py")):
+        rel = src.relative_to(FIRMWARE)
+        yield src, pathlib.Path("lib") / rel.with_suffix(".mpy"), rel.as_posix()
     yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt/simple.py"
 
 

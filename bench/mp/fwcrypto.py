@@ -49,7 +49,8 @@ def _text(size):
 
 def _build_ops(random):
     global ed25519, envelope, x25519
-    from nes import ed25519, envelope, x25519
+    from nes.crypto import ed25519, x25519
+    from nes.proto import envelope
 
     recipient_public = x25519.public_key(_MESSAGE_SECRET)
     sign_public = ed25519.public_key(_SIGN_SEED)
@@ -101,8 +102,8 @@ def _time_op(op, reps):
 
 # The viper functions the firmware calls from Python: (module, name). Time
 # spent inside them is machine code; the rest of an op is interpreted.
-_MACHINE_CODE = (("nes.curve_viper", "run"), ("nes.curve_viper", "convert"),
-                 ("nes.curve_viper", "_recode"), ("nes.sha512_viper", "_compress"))
+_MACHINE_CODE = (("nes.crypto.curve_viper", "run"), ("nes.crypto.curve_viper", "convert"),
+                 ("nes.crypto.curve_viper", "_recode"), ("nes.crypto.sha512_viper", "_compress"))
 
 
 def _timed(fn, acc):
@@ -136,8 +137,8 @@ def _split(op, reps, acc, empty_call_us):
 
 def _kernel_times(reps):
     """Microseconds per multiplication and per squaring in fe_viper.run."""
-    from nes import curveprog_viper as prog
-    from nes.fe_viper import LIMB_BYTES, run
+    from nes.crypto import curveprog_viper as prog
+    from nes.crypto.fe_viper import LIMB_BYTES, run
 
     mem = bytearray(prog.SLOT_COUNT * LIMB_BYTES)
     for i in range(0, len(mem), 2):

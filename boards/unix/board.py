@@ -1,5 +1,5 @@
 """Board profile: the virtual board (MicroPython unix port behind a pty,
-host_tools/vboard.py). Installed as /lib/board.py.
+host_tools/board/vboard.py). Installed as /lib/board.py.
 
 No Wi-Fi: the host's network is used as is. Time: the host clock, already
 right. LED: a state and a count of blinks, readable from the REPL

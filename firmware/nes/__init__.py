@@ -3,9 +3,18 @@
     import nes
     nes.send("alice", "text"); nes.inbox(); nes.poll(); nes.run(); nes.whoami()
 
-(the whole API: nes/repl.py). This package module stays tiny and imports
-nothing, so that `import nes.envelope` (or any crypto module) does not pull
-in the application, and the REPL API is loaded only when first used."""
+(the whole API: nes/repl.py). The package is in three layers, each importing
+only from itself and the layers below it (docs/ARCHITECTURE.md):
+
+    nes/crypto/   primitives: field arithmetic, X25519, Ed25519, SHA-512, AES,
+                  HMAC/HKDF, base64, the viper/pure backend choice
+    nes/proto/    nes/1 as docs/PROTOCOL.md specifies it: envelope, inner and
+                  outer message, replay cache, usernames, lookups, errors
+    nes/          the device application: startup, app, transport, storage...
+
+This package module stays tiny and imports nothing, so that
+`import nes.proto.envelope` does not pull in the application, and the REPL
+API is loaded only when first used."""
 _API = ("send", "inbox", "poll", "run", "whoami", "on_message", "trust")
 
 
@@ -26,10 +35,13 @@ def __getattr__(name):
 
 
 def unload(name):
-    """Forget submodule nes.<name> so the heap gets its code back (the next
-    import loads it again): the application drops what it needs only at
-    start or for a key lookup, as the smaller boards have a few tens of KB."""
+    """Forget submodule nes.<name> ("http", "proto.directory") so the heap
+    gets its code back (the next import loads it again): the application
+    drops what it needs only at start or for a key lookup, as the smaller
+    boards have a few tens of KB."""
     import sys
 
+    parent, _, leaf = ("nes." + name).rpartition(".")
     sys.modules.pop("nes." + name, None)
-    globals().pop(name, None)
+    holder = globals() if parent == "nes" else getattr(sys.modules.get(parent), "__dict__", {})
+    holder.pop(leaf, None)

@@ -3,9 +3,9 @@ configured recipients at the configured interval, receive and open frames,
 print each verified message (sender, time, text) and blink the LED, drop
 anything invalid with a one-line reason, and keep running.
 
-nes/startup.py checks the configuration and keys, creates the App and brings
-the board online; this module holds only what runs afterwards, the heap of
-the smaller boards being a few tens of KB. After Ctrl-C the same App serves
+nes/startup.py checks the configuration and keys and creates the App, and
+nes/online.py brings the board online; this module holds only what runs
+afterwards, the heap of the smaller boards being a few tens of KB. After Ctrl-C the same App serves
 the REPL API (nes/repl.py). Functions in `hooks` (nes.on_message) are called
 with each verified Message.
 
@@ -19,9 +19,10 @@ import time
 import board
 import nes
 
-from . import clock, envelope, storage
-from .constants import const
-from .errors import AuthenticationError, DirectoryError
+from . import clock, storage
+from .proto import envelope
+from .proto.constants import const
+from .proto.errors import AuthenticationError, DirectoryError
 from .peers import KeyChangedError
 
 hooks = []
@@ -85,7 +86,7 @@ def _printable(text):
 
 
 class App:
-    """The board's one App (get() returns it), built by nes/startup.py: cfg,
+    """The board's one App (current() returns it), built by nes/startup.py: cfg,
     keys, peers, replay cache, the sensor poster when configured, and the
     transport (set right after, as it calls back into the App)."""
 
@@ -109,10 +110,10 @@ class App:
         if self.online:
             board.ensure(self.cfg.wifi_ssid, self.cfg.wifi_password, self.cfg.wifi_country)
             return
-        from . import startup
+        from . import online
 
-        startup.online(self)
-        nes.unload("startup")
+        online.bring_up(self)
+        nes.unload("online")
 
     # -- sending ------------------------------------------------------------
 
@@ -217,13 +218,6 @@ class App:
                 time.sleep_ms(_LOOP_MS)
 
 
-def get():
-    """The board's one App: the running one, else built from flash."""
-    if _app is None:
-        from . import startup
-
-        try:
-            startup.create()
-        finally:
-            nes.unload("startup")
+def current():
+    """The board's one App, None before nes/startup.py has built it."""
     return _app

@@ -12,8 +12,9 @@
 values are never echoed (some are secrets)."""
 import json
 
-from . import b64, storage
-from .names import is_username
+from . import storage
+from .crypto import b64
+from .proto.names import is_username
 
 PATH = storage.path("config.json")
 _REQUIRED = object()

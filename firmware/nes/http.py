@@ -5,7 +5,7 @@ go through the port's `ssl` module (the key server's answers are signed, so
 TLS is for privacy, not for trust)."""
 import socket
 
-from .constants import const
+from .proto.constants import const
 
 _MAX_BODY = const(4096)
 _MAX_LINE = const(512)

@@ -3,7 +3,7 @@
 is written atomically (storage.write_atomic), so a power cut during
 provisioning never leaves half a key."""
 from . import storage
-from .constants import KEY_BYTES
+from .proto.constants import KEY_BYTES
 
 _FILES = ("message.key", "message.pub", "sign.key", "sign.pub")
 

@@ -6,8 +6,8 @@ import json
 
 import nes
 
-from .errors import DirectoryError
-from .names import is_username
+from .proto.errors import DirectoryError
+from .proto.names import is_username
 
 
 def _get(url):
@@ -42,10 +42,10 @@ def lookup(url, server_public, name, pinned=None):
         # forged such an answer could only have the board seal with its pin,
         # as it does when the key server cannot be reached; the signature
         # check (and its share of a small heap) is spared on every send.
-        from . import b64
+        from .crypto import b64
 
         return b64.decode(pinned[0]), b64.decode(pinned[1])
-    from .lookup import verify_lookup
+    from .proto.directory import verify_lookup
 
     return verify_lookup(answer, name, server_public)
 

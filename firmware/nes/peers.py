@@ -28,9 +28,10 @@ import gc
 
 import nes
 
-from . import b64, storage
-from .constants import const
-from .errors import DirectoryError
+from . import storage
+from .crypto import b64
+from .proto.constants import const
+from .proto.errors import DirectoryError
 
 _LIMIT = const(64)  # pins kept on flash; beyond this, keys are looked up each time
 
@@ -64,7 +65,7 @@ class Peers:
         try:
             return keyserver.lookup(self.url, self.server_public, name, self._pins.get(name))
         finally:
-            for module in ("keyserver", "http", "lookup"):
+            for module in ("keyserver", "http", "proto.directory"):
                 nes.unload(module)
 
     def _pinned(self, name):

@@ -12,7 +12,9 @@ keys only:
 The private keys never leave the board."""
 import os
 
-from . import b64, identity, keys
+from . import identity
+from .crypto import b64
+from .proto import keys
 
 
 def generate(force=False):

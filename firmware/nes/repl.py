@@ -10,27 +10,43 @@ on first use, so that a running board does not keep it in its heap):
     nes.trust("alice")          # accept alice's new keys after a reported key change"""
 import board
 
-from . import app, b64
+import nes
+
+from . import app
+from .crypto import b64
+
+
+def _app():
+    """The board's one App: the running one, else built from flash."""
+    found = app.current()
+    if found is None:
+        from . import startup
+
+        try:
+            found = startup.create()
+        finally:
+            nes.unload("startup")
+    return found
 
 
 def send(to, text):
-    return app.get().send(to, text)
+    return _app().send(to, text)
 
 
 def inbox():
-    return list(app.get().inbox)
+    return list(_app().inbox)
 
 
 def poll(timeout_ms=0):
-    return app.get().poll(timeout_ms)
+    return _app().poll(timeout_ms)
 
 
 def run():
-    app.get().run()
+    _app().run()
 
 
 def whoami():
-    a = app.get()
+    a = _app()
     cfg = a.cfg
     return {
         "user": cfg.user,
@@ -48,5 +64,5 @@ def on_message(fn):
 
 
 def trust(name):
-    found = app.get().peers.trust(name.lower())
+    found = _app().peers.trust(name.lower())
     return {"public_key_message": b64.encode_str(found[0]), "public_key_sign": b64.encode_str(found[1])}

@@ -1,21 +1,18 @@
 """Board start: check the configuration and the keys, only then load the
-application and build it, and bring the board online (network, clock,
-broker). A board that is not provisioned yet thus keeps its heap for the REPL
-and for provisioning, and none of this code stays loaded once the board runs:
-the module is unloaded after use."""
+application, build it and bring it online (nes/online.py). A board that is
+not provisioned yet thus keeps its heap for the REPL and for provisioning,
+and none of this code stays loaded once the board runs: the module is
+unloaded after use."""
 import gc
-import time
 
 import board
 import nes
 
-from . import clock, storage
-from .constants import const
+from . import storage
 
 # Loaded largest first, collecting in between, so that the heap is left in
 # few large free blocks rather than many small ones.
-_MODULES = ("envelope", "transport", "peers", "app")
-_NETWORK_PAUSE_MS = const(30000)
+_MODULES = ("proto.envelope", "transport", "peers", "app")
 
 
 class SetupError(Exception):
@@ -46,7 +43,7 @@ def configure():
 
 
 def _replay_cache():
-    from .replay import ReplayCache
+    from .proto.replay import ReplayCache
 
     path = storage.path("replay.json")
     try:
@@ -82,25 +79,6 @@ def create():
     return app
 
 
-def online(app):
-    """Network (retried until it comes), clock, then the broker."""
-    cfg = app.cfg
-    while True:
-        try:
-            board.connect(cfg.wifi_ssid, cfg.wifi_password, cfg.wifi_country)
-            break
-        except OSError as exc:
-            print("nes: no network (%s); retrying in %d s" % (exc, _NETWORK_PAUSE_MS // 1000))
-            time.sleep_ms(_NETWORK_PAUSE_MS)
-    if not board.sync_time():
-        print("time: clock not synchronised")
-    if not clock.is_set():
-        print("time: the clock is not set; messages will be refused until it is")
-    print("time: %s UTC" % clock.iso(clock.now_ms()))
-    app.transport.start()
-    app.online = True
-
-
 def main():
     """Entry point of /main.py: the application, online and ready to run();
     None (and why, on the console) when the board cannot start."""
@@ -113,6 +91,6 @@ def main():
         print("nes: not started")
         app = None
     else:
-        online(app)
+        app.start()
     nes.unload("startup")
     return app

@@ -13,6 +13,7 @@ images, in /lib on others) plus what it lacks:
   dropped, never buffered whole (PROTOCOL §11); so is one the heap has no room
   for, which would otherwise come back after every reconnect;
 - publishes requested while a frame is being handled are queued, not nested."""
+import gc
 import select
 import time
 
@@ -22,7 +23,7 @@ except ImportError:
     raise ImportError("umqtt.simple is neither frozen in this firmware nor in /lib/umqtt "
                       "(`nes provision` installs it)")
 
-from .constants import MAX_FRAME_BYTES, const
+from .proto.constants import MAX_FRAME_BYTES, const
 
 _PUBLISH = const(0x30)
 _PINGRESP = const(0xD0)
@@ -123,7 +124,11 @@ class Transport(MQTTClient):
             try:
                 payload = self._take(size) if size else b""
             except MemoryError:  # raised before anything was read
-                pass
+                gc.collect()  # the last frame's garbage may be all that is in the way
+                try:
+                    payload = self._take(size)
+                except MemoryError:
+                    pass
         if payload is None:
             self._skip(size)
             self.on_drop(reason % size)

@@ -1,16 +1,16 @@
 """Board commands: `nes provision` (install and enrol a board), `nes flash`
 (write MicroPython to it) and `nes vboard` (run a virtual board)."""
-from .. import boards, flash, vboard
+from ..board import flash, profiles, vboard
 from ..errors import CommandError
 from ..keyfiles import provider_key
 from ..keyserver_client import KeyServer
-from ..provision import Request, provision
+from ..board.provision import Request, provision
 from ..settings import check_username
 
 
 def add_provision_arguments(parser):
     parser.add_argument("--port", required=True, help="the board's serial port (or a virtual board's device)")
-    parser.add_argument("--board", required=True, choices=boards.names(), help="board profile")
+    parser.add_argument("--board", required=True, choices=profiles.names(), help="board profile")
     parser.add_argument("--email", required=True, help="address the key server mails the activation link to")
     parser.add_argument("--wifi-ssid", help="Wi-Fi network the board joins")
     parser.add_argument("--wifi-password", help="its password (asked without echo when not given)")
@@ -48,7 +48,7 @@ def _recipients(text):
 
 
 def add_flash_arguments(parser):
-    parser.add_argument("--board", required=True, choices=boards.names(), help="board profile")
+    parser.add_argument("--board", required=True, choices=profiles.names(), help="board profile")
     parser.add_argument("--port", help="serial port (ESP32)")
     parser.add_argument("--firmware", metavar="FILE", help="MicroPython image: .bin (ESP32) or .uf2 (Pico W)")
     parser.add_argument("--baud", type=int, default=flash.DEFAULT_BAUD, help="esptool write speed")
@@ -62,7 +62,7 @@ def do_flash(state, args):
     steps = flash.plan(args.board, args.firmware, args.port, args.baud, args.drive, args.offset,
                        args.chip, args.dry_run)
     if not steps:
-        print("%s: %s" % (args.board, boards.profile(args.board)["firmware"]["flash"]))
+        print("%s: %s" % (args.board, profiles.profile(args.board)["firmware"]["flash"]))
         return
     for step in steps:
         print(("would " if args.dry_run else "") + step.describe, flush=True)

@@ -1,6 +1,6 @@
 """The whole NES system for the end-to-end tests, the way `make demo` runs it:
 an SMTP sink, a private Mosquitto and the key server as a process
-(host_tools/services.py), the host user alice on the real `nes` console script
+(host_tools/dev/services.py), the host user alice on the real `nes` console script
 with a config directory of her own (set up with `nes config`, `nes generate`,
 `nes register` and the mailed activation link), and two virtual boards,
 kitchen and garage, installed and enrolled with `nes provision`.
@@ -37,7 +37,7 @@ import pytest
 
 from host_tools.keyfiles import read_key
 from host_tools.protocol.directory import verify_lookup
-from host_tools.services import KeyServer, Mosquitto
+from host_tools.dev.services import KeyServer, Mosquitto
 from keyserver.accounts import LINK_HEADER
 from tests.fixtures.keyserver import JSON, http
 from tests.fixtures.paths import find_tool

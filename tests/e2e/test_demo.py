@@ -1,4 +1,4 @@
-"""`make demo`: `python -m host_tools.demo` runs the whole system to the end,
+"""`make demo`: `python -m host_tools.dev.demo` runs the whole system to the end,
 tells each step of its narrative, exits 0 and leaves no process behind."""
 import os
 import pathlib
@@ -58,7 +58,7 @@ def demo_dir(tmp_path):
 
 
 def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
-    command = [sys.executable, "-m", "host_tools.demo", "--interval", "2", "--dir", str(demo_dir)]
+    command = [sys.executable, "-m", "host_tools.dev.demo", "--interval", "2", "--dir", str(demo_dir)]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = {}  # pid -> command line of every process seen working in the demo's directory
     done = threading.Event()
@@ -96,6 +96,6 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())
-    for program in ("mosquitto", "keyserver.cli", "host_tools.vboard", "micropython", "listen"):
+    for program in ("mosquitto", "keyserver.cli", "host_tools.board.vboard", "micropython", "listen"):
         assert program in commands, (program, seen)
     assert processes_using(demo_dir) == {}

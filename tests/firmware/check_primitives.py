@@ -10,7 +10,7 @@ import json
 import sys
 from binascii import hexlify, unhexlify
 
-from nes import aes, ed25519, kdf, sha512, x25519
+from nes.crypto import aes, ed25519, kdf, sha512, x25519
 
 results = [0, 0]
 

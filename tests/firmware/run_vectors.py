@@ -1,5 +1,5 @@
 """MicroPython script: run every tests/vectors/*.vec file (docs/PROTOCOL.md
-§12) through the firmware's nes.envelope and print one line per file,
+§12) through the firmware's nes.proto.envelope and print one line per file,
 `PASS <name>` or `FAIL <name>: <why>`, then `N passed, M failed`.
 
 Usage: micropython run_vectors.py VECTOR_DIR   (firmware/ on MICROPYPATH)
@@ -10,9 +10,9 @@ import json
 import os
 import sys
 
-from nes import envelope
-from nes.errors import ProtocolError
-from nes.replay import ReplayCache
+from nes.proto import envelope
+from nes.proto.errors import ProtocolError
+from nes.proto.replay import ReplayCache
 
 B64 = ("sender_sign_seed", "sender_sign_public", "recipient_message_secret",
        "recipient_message_public", "ephemeral", "file_key", "iv", "frame_b64")

@@ -29,8 +29,9 @@ def _header(path):
 @pytest.mark.parametrize("board", sorted(ARCH))
 def test_each_board_tree_holds_the_flash_layout(built, board):
     tree = built[0] / board
-    modules = sorted(p.stem for p in (FIRMWARE / "nes").glob("*.py"))
-    assert sorted(p.stem for p in (tree / "lib" / "nes").glob("*.mpy")) == modules
+    modules = sorted(p.relative_to(FIRMWARE).with_suffix("").as_posix() for p in (FIRMWARE / "nes").rglob("*.py"))
+    lib = tree / "lib"
+    assert sorted(p.relative_to(lib).with_suffix("").as_posix() for p in (lib / "nes").rglob("*.mpy")) == modules
     assert (tree / "main.py").read_bytes() == (FIRMWARE / "main.py").read_bytes()
     assert (tree / "lib" / "board.mpy").exists()
     assert (tree / "lib" / "umqtt" / "simple.mpy").exists()

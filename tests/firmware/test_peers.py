@@ -12,7 +12,7 @@ import pytest
 # One step of the board's life: a fresh interpreter with the key cache on
 # `path`, one Peers call, its outcome on the last line.
 STEP = """
-from nes import b64
+from nes.crypto import b64
 from nes.peers import Peers
 peers = Peers(%r, b64.decode(%r), %r)
 try:

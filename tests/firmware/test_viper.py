@@ -16,6 +16,7 @@ boards' architectures."""
 import array
 import builtins
 import hashlib
+import importlib
 import json
 import os
 import pathlib
@@ -33,7 +34,7 @@ from tests.firmware.test_envelope import compiled_firmware  # noqa: F401 (a fixt
 from tests.fixtures.paths import FIRMWARE, find_tool
 
 HERE = pathlib.Path(__file__).parent
-NES = FIRMWARE / "nes"
+NES = FIRMWARE / "nes" / "crypto"  # every viper module is a primitive
 VECTORS = json.loads((HERE / "primitive_vectors.json").read_text())
 P = 2**255 - 19
 L = 2**252 + 27742317777372353535851937790883648493
@@ -64,7 +65,7 @@ def _lines(run):
 VECTOR_CHECK = r"""
 import json
 from binascii import hexlify, unhexlify
-from nes import ed25519, field, sha512, x25519
+from nes.crypto import ed25519, field, sha512, x25519
 v = json.loads(%r)
 print("backend", field.BACKEND)
 h = lambda b: hexlify(b).decode()
@@ -113,7 +114,7 @@ def test_published_vectors_on_both_paths(mp_backend, backend):
 RANDOM_RUN = r"""
 import json
 from binascii import hexlify, unhexlify
-from nes import ed25519, field, sha512, x25519
+from nes.crypto import ed25519, field, sha512, x25519
 cases = json.loads(%r)
 h = lambda b: hexlify(b).decode()
 out = {"backend": field.BACKEND, "x25519": [], "public": [], "sign": [], "verify": [], "sha512": []}
@@ -185,8 +186,8 @@ def test_viper_and_pure_agree_on_random_inputs(mp_backend):
 
 
 FIELD_CHECK = r"""
-from nes import curve_viper as f
-from nes import curveprog_viper as prog
+from nes.crypto import curve_viper as f
+from nes.crypto import curveprog_viper as prog
 P = 2**255 - 19
 mem = memoryview(f._mem)
 def put(slot, n, limbs=None):
@@ -236,7 +237,8 @@ def test_field_operations_against_python_integers(micropython):
 
 HEAP_RUN = r"""
 import gc, sys
-from nes import ed25519, envelope, field, x25519
+from nes.crypto import ed25519, field, x25519
+from nes.proto import envelope
 seed, secret = bytes(range(32)), bytes(range(32, 64))
 to, sign_public = x25519.public_key(secret), ed25519.public_key(seed)
 text = ("nes heap check " * 7)[:100]
@@ -276,8 +278,8 @@ def test_viper_seal_and_open_within_24_kib(mp_backend, compiled_firmware):  # no
     target)."""
     out = _lines(mp_backend("viper", HEAP_RUN % (24 * 1024), heapsize="128k",
                             extra_path=[compiled_firmware]))
-    assert out == {"backend": "viper ['nes.backend_viper', 'nes.curve_viper', 'nes.curvecode_viper', "
-                              "'nes.fe_viper', 'nes.sha512_viper']",
+    assert out == {"backend": "viper ['nes.crypto.backend_viper', 'nes.crypto.curve_viper', 'nes.crypto.curvecode_viper', "
+                              "'nes.crypto.fe_viper', 'nes.crypto.sha512_viper']",
                    "seal-free": "True", "seal-ok": "True", "open-free": "True", "open-ok": "True"}
 
 
@@ -295,10 +297,10 @@ def test_viper_modules_refuse_to_load_under_cpython(monkeypatch):
     monkeypatch.syspath_prepend(str(FIRMWARE))
     for name in [m for m in sys.modules if m == "nes" or m.startswith("nes.")]:
         monkeypatch.delitem(sys.modules, name)
-    from nes import field
+    from nes.crypto import field
 
     assert field.BACKEND == "python" and field.fast is None
-    for name in ("nes.backend_viper", "nes.fe_viper", "nes.curve_viper", "nes.sha512_viper"):
+    for name in ("nes.crypto.backend_viper", "nes.crypto.fe_viper", "nes.crypto.curve_viper", "nes.crypto.sha512_viper"):
         with pytest.raises(ImportError):
             __import__(name)
 
@@ -518,6 +520,15 @@ def _viper(f):
 EMULATED = {}
 
 
+def _pure_module(name):
+    """nes.crypto.<name> as CPython imports it (the pure path)."""
+    sys.path.insert(0, str(FIRMWARE))
+    try:
+        return importlib.import_module("nes.crypto." + name)
+    finally:
+        sys.path.remove(str(FIRMWARE))
+
+
 def emulate(name, fresh=False):
     """Module `name` of firmware/nes executed by CPython as if on a 32-bit
     MicroPython port: ptr8/16/32 and uint are the emulation above; its
@@ -527,23 +538,13 @@ def emulate(name, fresh=False):
     fake_mp = types.SimpleNamespace(viper=_viper, const=lambda v: v)
     fake_sys = types.SimpleNamespace(modules={}, implementation=types.SimpleNamespace(name="micropython"))
 
-    def relative(mod):
-        if mod == "sha512":  # sha512_viper takes its constants from there
-            sys.path.insert(0, str(FIRMWARE))
-            try:
-                from nes import sha512
-            finally:
-                sys.path.remove(str(FIRMWARE))
-            return sha512
-        return emulate(mod)
-
     def imp(mod, globals=None, locals=None, fromlist=(), level=0):
         if level == 0 and mod in ("micropython", "sys"):
             return fake_mp if mod == "micropython" else fake_sys
         if level == 1:
             if mod:
-                return relative(mod)
-            return types.SimpleNamespace(**{m: relative(m) for m in fromlist})
+                return emulate(mod)
+            return types.SimpleNamespace(**{m: emulate(m) for m in fromlist})
         return builtins.__import__(mod, globals, locals, fromlist, level)
 
     module = types.ModuleType("nes." + name)
@@ -638,6 +639,8 @@ def test_verification_on_a_32_bit_machine(curve):
 def test_sha512_on_a_32_bit_machine(vector):
     """FIPS 180-4 examples through the emulated compression, message secret."""
     sha = emulate("sha512_viper", fresh=True)
+    pure = _pure_module("sha512")
+    sha.load_constants(pure._K, pure._IV)  # as sha512.py does on a board
     message = bytes.fromhex(vector["message"])
     h = sha.SHA512()
     secret(h._pending)

@@ -1,4 +1,4 @@
-"""`nes vboard`: the virtual board behind the `nes` command (host_tools.vboard
+"""`nes vboard`: the virtual board behind the `nes` command (host_tools.board.vboard
 owns its options) answers mpremote on the device path it prints."""
 import subprocess
 

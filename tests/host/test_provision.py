@@ -51,10 +51,10 @@ def test_provisioning_a_virtual_board_end_to_end(host, vboard_factory, keyserver
     result = provision(host, board).ok()
 
     # firmware, board profile and umqtt.simple are on the flash
-    for path in ("main.py", "lib/board.mpy", "lib/umqtt/simple.mpy", "lib/nes/envelope.mpy"):
+    for path in ("main.py", "lib/board.mpy", "lib/umqtt/simple.mpy", "lib/nes/proto/envelope.mpy"):
         assert (board.dir / path).is_file(), path
     assert "files copied" in result.stdout and "0 already up to date" in result.stdout
-    assert "/lib/nes/envelope.mpy" in result.stderr  # progress, a line per file off a terminal
+    assert "/lib/nes/proto/envelope.mpy" in result.stderr  # progress, a line per file off a terminal
     config = json.loads((board.dir / "nesdata" / "config.json").read_text())
     assert config["user"] == "board1"
     assert config["broker"]["host"] == mosquitto.host and config["broker"]["port"] == mosquitto.port
@@ -92,10 +92,14 @@ def test_provisioning_again_updates_and_keeps_the_keys(host, vboard_factory, key
     keyserver.activate("board1")
     wait_until_running(board)
 
-    (board.dir / "lib" / "nes" / "stale.py").write_text("raise ImportError('old firmware')\n")
+    # Modules of an older firmware: one in a layer's folder, one where the
+    # flat layout kept its protocol code.
+    stale = [board.dir / "lib" / "nes" / "proto" / "stale.py", board.dir / "lib" / "nes" / "envelope.mpy"]
+    for path in stale:
+        path.write_text("raise ImportError('old firmware')\n")
     again = provision(host, board).ok()
     assert "0 files copied" in again.stdout  # nothing changed
-    assert not (board.dir / "lib" / "nes" / "stale.py").exists()
+    assert [path for path in stale if path.exists()] == []
     assert flash_keys(board) == keys
     assert "registered and active" in again.stdout
     assert_no_private_key_crossed(board)

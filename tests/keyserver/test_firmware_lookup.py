@@ -1,6 +1,6 @@
 """The acceptance criterion "a lookup response verifies with the server key
 using the firmware implementation under the unix port": a real answer fetched
-over HTTP is checked by firmware/nes/lookup.py under MicroPython (64 KiB heap),
+over HTTP is checked by firmware/nes/proto/directory.py under MicroPython (64 KiB heap),
 and altered or malformed answers are rejected there with DirectoryError."""
 import base64
 import copy
@@ -13,8 +13,8 @@ from tests.keyserver.util import random_keys
 
 _SCRIPT = """
 import json, binascii
-from nes.lookup import verify_lookup
-from nes.errors import DirectoryError
+from nes.proto.directory import verify_lookup
+from nes.proto.errors import DirectoryError
 for case in json.loads(%r):
     try:
         m, s = verify_lookup(case["answer"], case["username"], binascii.a2b_base64(case["server"]))

@@ -12,8 +12,8 @@ import hashlib
 import json
 import sys
 
-from nes import envelope, errors
-from nes.replay import ReplayCache
+from nes.proto import envelope, errors
+from nes.proto.replay import ReplayCache
 
 
 def main(path):

@@ -67,8 +67,8 @@ def _firmware_verdicts(micropython, tmp_path, cases, server_public):
     path.write_text(json.dumps([[answer, name] for answer, name in cases]))
     code = (
         "import json, binascii\n"
-        "from nes.lookup import verify_lookup\n"
-        "from nes.errors import DirectoryError\n"
+        "from nes.proto.directory import verify_lookup\n"
+        "from nes.proto.errors import DirectoryError\n"
         "key = binascii.a2b_base64(%r)\n"
         "for answer, name in json.load(open(%r)):\n"
         "    try:\n"

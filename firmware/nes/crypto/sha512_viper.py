@@ -105,7 +105,7 @@ def _store(st: ptr32, out: ptr8):
         j += 1
 
 
-_kw = None  # the round constants as 32-bit halves, from sha512.py on first use
+_kw = None  # the round constants as 32-bit halves (load_constants)
 _iv = None
 _w = array("I", bytes(_BLOCK))
 # digest()'s scratch, so that a digest allocates only its result (the module
@@ -116,22 +116,19 @@ _out = bytearray(64)
 _ZEROS = memoryview(bytes(_BLOCK))
 
 
-def _constants():
+def load_constants(k, iv):
+    """Take the FIPS 180-4 constants from sha512.py, which loads this module
+    (so this one cannot import it): k the 640-byte round constants, iv the
+    eight initial words."""
     global _kw, _iv
-    if _kw is None:
-        # sha512.py keeps the FIPS 180-4 constants; imported here, not at the
-        # top, because sha512.py imports this module when it loads.
-        from .sha512 import _IV, _K
-
-        _kw = array("I", struct.unpack(">160I", _K))
-        _iv = array("I", struct.unpack(">16I", struct.pack(">8Q", *_IV)))
+    _kw = array("I", struct.unpack(">160I", k))
+    _iv = array("I", struct.unpack(">16I", struct.pack(">8Q", *iv)))
 
 
 class SHA512:
     """Incremental SHA-512: update() any number of times, then digest()."""
 
     def __init__(self, data=b""):
-        _constants()
         self._state = array("I", _iv)
         self._pending = bytearray(_BLOCK)
         self._fill = 0

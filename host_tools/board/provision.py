@@ -16,12 +16,12 @@ import json
 import socket
 from dataclasses import dataclass
 
-from . import boards
-from .board_link import BoardLink
-from .errors import CommandError
-from .keyfiles import b64, decode_key, fingerprint
-from .keyserver_client import KeyServer, RegistrationRefused, UnknownUser
-from .output import ProgressBar
+from . import profiles
+from .link import BoardLink
+from ..errors import CommandError
+from ..keyfiles import b64, decode_key, fingerprint
+from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
+from ..output import ProgressBar
 
 CONFIG = "/nesdata/config.json"
 PACKAGE_DIR = "/lib/nes"
@@ -84,10 +84,11 @@ def install_files(link, tree):
             made.add(parent)
         link.write(path, data, lambda n, path=path: bar.advance(n, path))
     # A module left from an older firmware would still be importable (a .py even before the .mpy).
-    shipped = {path.rsplit("/", 1)[1] for path, _ in files if path.startswith(PACKAGE_DIR + "/")}
-    for name in link.listdir(PACKAGE_DIR):
-        if name not in shipped and name.endswith((".py", ".mpy")):
-            link.remove(PACKAGE_DIR + "/" + name)
+    shipped = {path for path, _ in files if path.startswith(PACKAGE_DIR + "/")}
+    for folder in sorted({path.rsplit("/", 1)[0] for path in shipped}):
+        for name in link.listdir(folder):
+            if folder + "/" + name not in shipped and name.endswith((".py", ".mpy")):
+                link.remove(folder + "/" + name)
     bar.finish()
     print("firmware: %d files copied (%d bytes), %d already up to date"
           % (len(needed), sum(len(d) for _, d in needed), len(files) - len(needed)), flush=True)
@@ -186,8 +187,8 @@ def prompt_wifi(request, old_config, has_wifi):
 def provision(request):
     """Run every step; returns the lines to print at the end."""
     check_reachable(request)
-    has_wifi = boards.has_wifi(request.board)
-    tree = boards.firmware_tree(request.board, request.firmware_dir)
+    has_wifi = profiles.has_wifi(request.board)
+    tree = profiles.firmware_tree(request.board, request.firmware_dir)
     link = BoardLink(request.port)
     try:
         link.exec(FREE, "freeing memory")

@@ -1,6 +1,6 @@
 """Checking a key-server answer (docs/PROTOCOL.md §10) against the pinned
 server key before any of its keys is used."""
-from . import b64, ed25519
+from ..crypto import b64, ed25519
 from .constants import KEY_BYTES, LOOKUP_LABEL, SIGNATURE_BYTES
 from .errors import DirectoryError
 from .names import is_username

@@ -6,9 +6,9 @@ import pathlib
 import subprocess
 import sys
 
-from .errors import CommandError
+from ..errors import CommandError
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BOARDS = ROOT / "boards"
 BUILD_TOOL = ROOT / "tools" / "build_firmware.py"
 

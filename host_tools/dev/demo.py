@@ -8,7 +8,7 @@ temperature to alice and to the garage, the garage posts to the kitchen, and
 alice sends the kitchen a text. Everything started is stopped at the end or on
 Ctrl-C; `--keep` leaves it running with instructions for poking at it.
 
-    python -m host_tools.demo [--keep] [--dir DIR] [--interval SECONDS]"""
+    python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS]"""
 import argparse
 import contextlib
 import json
@@ -22,9 +22,10 @@ import threading
 import time
 import urllib.request
 
-from .services import KeyServer, MailSink, Mosquitto, ServiceError, stop_process
+from ..processes import ServiceError, stop_process
+from .services import KeyServer, MailSink, Mosquitto
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 NES = [sys.executable, "-m", "host_tools.cli"]
 BOARDS = ("kitchen", "garage")
 POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen"}
@@ -161,7 +162,7 @@ class Demo:
         for name in BOARDS:
             flash = _mkdir(self.dir / name / "flash")
             transcript = self.dir / name / "serial.log"
-            proc = self.spawn([sys.executable, "-m", "host_tools.vboard", "--dir", str(flash),
+            proc = self.spawn([sys.executable, "-m", "host_tools.board.vboard", "--dir", str(flash),
                                "--transcript", str(transcript)],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             port = proc.stdout.readline().strip()
@@ -288,7 +289,7 @@ def _sigterm(signum, frame):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m host_tools.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m host_tools.dev.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="leave everything running, with instructions")
     parser.add_argument("--dir", help="working directory (default: a new temporary one)")
     parser.add_argument("--interval", type=int, default=3, help="seconds between the boards' readings")

@@ -5,7 +5,8 @@ error class per failure class; nothing of a failed frame is returned."""
 import os
 from collections import namedtuple
 
-from . import aes, b64, ed25519, inner, outer, utf8, x25519
+from ..crypto import aes, b64, ed25519, x25519
+from . import inner, outer, utf8
 from .constants import (
     BODY_OVERHEAD, CIPHERKEY_BYTES, CIPHERKEY_INFO, IV_BYTES, KEY_BYTES,
     MAX_AGE_MS, MAX_FRAME_BYTES, MAX_INNER_BYTES, MAX_SKEW_MS, PAYLOAD_INFO,
@@ -16,7 +17,7 @@ from .errors import (
     AuthenticationError, FormatError, RecipientError, TimestampError,
     UnknownSenderError,
 )
-from .kdf import hkdf, hmac_sha256_parts
+from ..crypto.kdf import hkdf, hmac_sha256_parts
 from .names import is_username
 
 _FIELDS = (b"cipherkey", b"ciphertext", b"signature")

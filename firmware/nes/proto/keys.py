@@ -2,7 +2,7 @@
 Ed25519 signing pair from a secure random source."""
 import os
 
-from . import ed25519, x25519
+from ..crypto import ed25519, x25519
 from .constants import KEY_BYTES
 
 

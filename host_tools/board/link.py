@@ -10,7 +10,7 @@ import io
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from .errors import CommandError
+from ..errors import CommandError
 
 CHUNK = 512
 READ_TIMEOUT = 10  # a serial read never blocks longer (mpremote's own timeouts need it on a pty)

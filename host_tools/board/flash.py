@@ -13,8 +13,8 @@ import shutil
 import subprocess
 import sys
 
-from . import boards
-from .errors import CommandError
+from . import profiles
+from ..errors import CommandError
 
 UF2_DRIVE = "RPI-RP2"
 UF2_MARKER = "INFO_UF2.TXT"
@@ -99,7 +99,7 @@ def uf2_plan(profile, image, drive, dry_run):
 
 def plan(board, image, port=None, baud=DEFAULT_BAUD, drive=None, offset=None, chip=None, dry_run=False):
     """The steps that put MicroPython on `board` (a list, maybe empty)."""
-    profile = boards.profile(board)
+    profile = profiles.profile(board)
     kind = profile["firmware"]["format"]
     if kind not in ("bin", "uf2"):
         return []

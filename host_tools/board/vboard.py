@@ -1,7 +1,7 @@
 """The virtual board: the MicroPython unix port behind a pseudo-terminal,
 running the firmware with the `unix` board profile.
 
-    python -m host_tools.vboard --dir DIR [--install] [--transcript FILE]
+    python -m host_tools.board.vboard --dir DIR [--install] [--transcript FILE]
 
 DIR is the board's flash: boards/unix/vboot.py mounts it as the MicroPython
 filesystem root, then runs /boot.py and /main.py as a board does after reset.
@@ -28,9 +28,9 @@ import termios
 import time
 import tty
 
-from .services import find_program, stop_process
+from ..processes import find_program, stop_process
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 VBOOT = ROOT / "boards" / "unix" / "vboot.py"
 FIRMWARE_BUILD = ROOT / "build" / "firmware" / "unix"
 # A heap in which the application and either crypto path run with room to

@@ -58,6 +58,7 @@ _IV = (
 )
 
 
+
 def compress(state, block):
     """Fold one 128-byte block into `state` (a list of eight 64-bit ints).
 
@@ -147,4 +148,7 @@ def sha512(data):
 from .field import fast  # noqa: E402
 
 if fast:  # the viper compression goes with the viper curve code (field.py)
-    from .sha512_viper import SHA512, sha512  # noqa: F811
+    from . import sha512_viper as _viper
+
+    _viper.load_constants(_K, _IV)  # given, not imported: no import circle
+    SHA512, sha512 = _viper.SHA512, _viper.sha512  # noqa: F811
