@@ -5,8 +5,7 @@ No Wi-Fi: the host's network is used as is. Time: the host clock, already
 right. LED: a state and a count of blinks, readable from the REPL
 (board.led_state, board.blinks). Sensor: a simulated temperature that drifts
 slowly around 21 degrees Celsius. Configured sensors (nes/sensors.py) are
-simulated too, each drifting about a value of its kind; one on a pin above
-39 (no such pin on an ESP32) never answers."""
+simulated too (nes/simulated.py)."""
 import math
 import os
 import time
@@ -44,40 +43,9 @@ def sync_time():
     return True
 
 
-def _noise():
-    return (os.urandom(1)[0] - 128) / 128
-
-
-class _Simulated:
-    """A random walk pulled back to its centre, per quantity of a sensor kind."""
-
-    # kind -> ((quantity or None, centre, step, unit), ...)
-    KINDS = {
-        "dht11": (("temperature", 21, 0.4, "C"), ("humidity", 45, 1.5, "%")),
-        "dht22": (("temperature", 21, 0.2, "C"), ("humidity", 45, 0.8, "%")),
-        "ds18b20": ((None, 12, 0.15, "C"),),
-        "adc": ((None, 30000, 400, ""),),
-        "rssi": ((None, -60, 1.5, "dBm"),),
-    }
-
-    def __init__(self, spec):
-        self.pin = spec.get("pin")
-        self.kind = spec["kind"]
-        self.offsets = [0.0] * len(self.KINDS.get(self.kind, ()))
-
-    def read(self, deadline):
-        if self.pin is not None and self.pin > 39:
-            raise OSError(110)  # ETIMEDOUT, as a sensor that never answers
-        if self.kind == "mcu":
-            return [(None, temperature(), "C")]
-        found = []
-        for i, (quantity, centre, step, unit) in enumerate(self.KINDS[self.kind]):
-            self.offsets[i] = 0.9 * self.offsets[i] + step * _noise()
-            value = centre + self.offsets[i]
-            found.append((quantity, round(value) if self.kind in ("dht11", "adc", "rssi") else value, unit))
-        return found
-
-
 def sensor(spec):
-    """The driver of a configured sensor: simulated (nes/sensors.py asks)."""
-    return _Simulated(spec)
+    """The driver of a configured sensor (nes/sensors.py asks): simulated,
+    from nes/simulated.py, loaded only on a board with sensors configured."""
+    from nes.simulated import Simulated
+
+    return Simulated(spec, temperature)

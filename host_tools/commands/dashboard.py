@@ -15,7 +15,7 @@ from ..history import History, default_path
 from ..messaging import Receiver
 from ..output import notice
 from .history import add_store_argument
-from .messages import stop_on_sigterm
+from .messages import handle_events, open_session, stop_on_sigterm
 
 
 def add_dashboard_arguments(parser):
@@ -38,7 +38,7 @@ def do_dashboard(state, args):
     receiver = Receiver(identity, state.directory(),
                         state.settings.state_file("%s-dashboard-replay.json" % identity.user))
     history = History(args.store or default_path(state.settings))
-    hub = Hub(state, receiver, history)
+    hub = Hub(receiver, history, lambda: open_session(state, receiver, "dashboard"), handle_events)
     receiver.directory.warn = lambda text: (notice(text), hub.notice(text))
     token = secrets.token_urlsafe(24)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request

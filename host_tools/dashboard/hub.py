@@ -1,12 +1,13 @@
 """The dashboard's one connection to NES: a thread that opens each frame
 arriving for the local user, keeps it in the history and hands it to every
 open page (server-sent events); and the sending of a page's message. Key
-lookups and the replay cache are used under one lock, by one thread at a time."""
+lookups and the replay cache are used under one lock, by one thread at a time.
+The broker session and the frame handling are `nes listen`'s, handed in by
+the command (commands/dashboard.py)."""
 import queue
 import select
 import threading
 
-from ..commands.messages import handle_events, open_session
 from ..errors import CommandError
 from ..history import Stored
 from ..messaging import now_ms, seal
@@ -18,8 +19,11 @@ SNAPSHOT_POINTS = 2000  # per sensor
 
 
 class Hub:
-    def __init__(self, state, receiver, history):
-        self.state = state
+    def __init__(self, receiver, history, open_session, handle_events):
+        """`open_session()` -> the subscribed mqtt.Session; `handle_events(session,
+        receiver, show, warn)` opens what it received (commands/messages.py)."""
+        self.open_session = open_session
+        self.handle_events = handle_events
         self.receiver = receiver
         self.identity = receiver.identity
         self.directory = receiver.directory
@@ -32,7 +36,7 @@ class Hub:
         self.thread = threading.Thread(target=self._pump, name="nes-dashboard-receiver", daemon=True)
 
     def start(self):
-        self.session = open_session(self.state, self.receiver, "dashboard")
+        self.session = self.open_session()
         self.thread.start()
         return self
 
@@ -49,7 +53,7 @@ class Hub:
         while not self.stopping.is_set():
             if select.select([self.session], [], [], 0.5)[0]:
                 with self.lock:
-                    handle_events(self.session, self.receiver, self._received, self.notice)
+                    self.handle_events(self.session, self.receiver, self._received, self.notice)
 
     def _received(self, message):
         self.history.add(message)
