@@ -48,6 +48,7 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    sensors: list = None  # sensor specs (board/sensors.py); None keeps the board's
 
 
 def _is_loopback(host):
@@ -123,6 +124,8 @@ def board_config(old, request):
         sensor["recipients"] = request.post_to
     if request.interval is not None:
         sensor["interval"] = request.interval
+    if request.sensors is not None:
+        sensor["sensors"] = request.sensors
     if sensor:
         config["sensor"] = sensor
     return config

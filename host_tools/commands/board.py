@@ -5,6 +5,7 @@ from ..errors import CommandError
 from ..keyfiles import provider_key
 from ..keyserver_client import KeyServer
 from ..board.provision import Request, provision
+from ..board.sensors import parse_specs
 from ..settings import check_username
 
 
@@ -20,6 +21,9 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--sensor", action="append", metavar="KIND[:KEY=VALUE,...]",
+                        help="a sensor the board reads, e.g. dht22:pin=4 or adc:pin=34,scale=0.001,unit=V; "
+                             "repeat for more; replaces the board's list ('none': the built-in sensor only)")
     parser.add_argument("--firmware-dir", metavar="DIR",
                         help="firmware tree to copy (default: build/firmware/BOARD, built if needed)")
 
@@ -32,7 +36,8 @@ def do_provision(state, args):
         board=args.board, port=args.port, user=check_username(args.user), email=args.email,
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
-        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
+        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        sensors=parse_specs(args.sensor))
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:
