@@ -69,14 +69,18 @@ def _sensors(value):
         raise ValueError("must be a list of up to %d sensors" % _SENSORS_MAX)
     if not value:
         return value
-    from .sensors import check  # only on a board with sensors configured
+    import nes
+    from .sensorspec import check  # only on a board with sensors configured
 
     checked = []
-    for i, spec in enumerate(value):
-        try:
-            checked.append(check(spec))
-        except ValueError as exc:
-            raise ValueError("#%d: %s" % (i + 1, exc))
+    try:
+        for i, spec in enumerate(value):
+            try:
+                checked.append(check(spec))
+            except ValueError as exc:
+                raise ValueError("#%d: %s" % (i + 1, exc))
+    finally:
+        nes.unload("sensorspec")
     return checked
 
 

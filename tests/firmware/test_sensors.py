@@ -1,5 +1,5 @@
 """Configured sensors (firmware/nes/sensors.py) under the MicroPython unix
-port: the checking of sensor specs, the real drivers (dht, onewire +
+port: the checking of sensor specs (nes/sensorspec.py), the real drivers (dht, onewire +
 ds18x20, ADC, the board's MCU temperature and RSSI) against stand-ins for
 the hardware modules, each read with a deadline and a failure reported and
 skipped; and a virtual board whose simulated sensors post structured
@@ -12,7 +12,7 @@ from tests.fixtures.vboard import board_config, register
 
 CHECK = r"""
 import json
-from nes.sensors import check
+from nes.sensorspec import check
 for spec in json.loads(%r):
     try:
         print("ok", sorted(check(spec).items()))
@@ -139,7 +139,8 @@ class DS18X20:
 
 DRIVERS = r"""
 import dht, json, onewire
-from nes.sensors import Sensors, check
+from nes.sensors import Sensors
+from nes.sensorspec import check
 class Board:  # a profile without drivers of its own
     def temperature(self):
         return 40.5
