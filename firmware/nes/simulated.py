@@ -17,7 +17,7 @@ _KINDS = {
     "adc": ((None, 30000, 400, ""),),
     "rssi": ((None, -60, 1.5, "dBm"),),
 }
-_WHOLE = ("dht11", "adc", "rssi")  # kinds whose real drivers give integers
+_DIGITS = {"dht22": 1, "ds18b20": 2}  # decimals as the real drivers give them (others: integers)
 
 
 class Simulated:
@@ -36,5 +36,6 @@ class Simulated:
         for i, (quantity, centre, step, unit) in enumerate(_KINDS[self.kind]):
             self.offsets[i] = 0.9 * self.offsets[i] + step * _noise()
             value = centre + self.offsets[i]
-            found.append((quantity, round(value) if self.kind in _WHOLE else value, unit))
+            digits = _DIGITS.get(self.kind)
+            found.append((quantity, round(value, digits) if digits else round(value), unit))
         return found
