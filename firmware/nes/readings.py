@@ -14,8 +14,12 @@ _UNIT_MAX = 16
 _DIGITS_MAX = 15  # integer digits of a value
 
 
-def _name_ok(name):
-    if not 0 < len(name) <= _NAME_MAX or not "a" <= name[0] <= "z":
+UNIT_CHARS = "%/\u00b0\u00b5._^-"  # and ASCII letters and digits
+
+
+def name_ok(name):
+    """A quantity's name: 1 to 32 of a-z 0-9 _ . -, a letter first."""
+    if not isinstance(name, str) or not 0 < len(name) <= _NAME_MAX or not "a" <= name[0] <= "z":
         return False
     for ch in name:
         if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch in "_.-"):
@@ -23,11 +27,12 @@ def _name_ok(name):
     return True
 
 
-def _unit_ok(unit):
-    if len(unit) > _UNIT_MAX:
+def unit_ok(unit):
+    """A unit: up to 16 of A-Z a-z 0-9 and UNIT_CHARS ("" for none)."""
+    if not isinstance(unit, str) or len(unit) > _UNIT_MAX:
         return False
     for ch in unit:
-        if not ("a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9" or ch in "%/\u00b0\u00b5._^-"):
+        if not ("a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9" or ch in UNIT_CHARS):
             return False
     return True
 
@@ -60,9 +65,9 @@ def format(readings):
     lines = [HEADER]
     seen = []
     for name, value, unit in readings:
-        if not _name_ok(name) or name in seen:
+        if not name_ok(name) or name in seen:
             raise ValueError("bad or repeated name %r" % name)
-        if not _unit_ok(unit):
+        if not unit_ok(unit):
             raise ValueError("bad unit %r" % unit)
         seen.append(name)
         lines.append(name + "=" + value_text(value) + (" " + unit if unit else ""))

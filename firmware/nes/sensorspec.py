@@ -2,6 +2,7 @@
 nes/sensors.py for what the board does with it). Loaded with the
 configuration only, and dropped with it: the checked spec carries its name
 and timeout, so the sensors need nothing from here."""
+from .readings import UNIT_CHARS, name_ok, unit_ok
 
 KINDS = ("dht11", "dht22", "ds18b20", "adc", "mcu", "rssi")
 _PIN_KINDS = ("dht11", "dht22", "ds18b20", "adc")
@@ -11,7 +12,6 @@ _ADC_KEYS = ("scale", "offset", "unit")
 _PIN_MAX = 99
 _NAME_MAX = 24
 TIMEOUT_MS = 1000  # a DS18B20 converts in 750 ms at 12 bits
-_UNIT_CHARS = "%/\u00b0\u00b5._^-"
 
 
 def _number(value):
@@ -20,21 +20,8 @@ def _number(value):
 
 
 def _name_ok(name):
-    if not isinstance(name, str) or not 0 < len(name) <= _NAME_MAX or not "a" <= name[0] <= "z":
-        return False
-    for ch in name:
-        if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch in "_-"):
-            return False
-    return True
-
-
-def _unit_ok(unit):
-    if not isinstance(unit, str) or len(unit) > 16:
-        return False
-    for ch in unit:
-        if not ("a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9" or ch in _UNIT_CHARS):
-            return False
-    return True
+    # a reading's name (nes/readings.py) without dots: the board adds `.humidity`, `.2`
+    return name_ok(name) and len(name) <= _NAME_MAX and "." not in name
 
 
 def check(spec):
@@ -59,8 +46,8 @@ def check(spec):
     for key in ("scale", "offset"):
         if key in spec and not _number(spec[key]):
             raise ValueError("%s: %s must be a number" % (kind, key))
-    if not _unit_ok(spec.get("unit", "")):
-        raise ValueError("%s: unit must be up to 16 of A-Z a-z 0-9 %s" % (kind, _UNIT_CHARS))
+    if not unit_ok(spec.get("unit", "")):
+        raise ValueError("%s: unit must be up to 16 of A-Z a-z 0-9 %s" % (kind, UNIT_CHARS))
     timeout = spec.get("timeout_ms", TIMEOUT_MS)
     if not isinstance(timeout, int) or isinstance(timeout, bool) or not 10 <= timeout <= 60000:
         raise ValueError("%s: timeout_ms must be an integer from 10 to 60000" % kind)
