@@ -34,13 +34,14 @@ $(INSTALLED): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# Mosquitto (the broker) and PostgreSQL (the key server's multi-instance store)
+# Mosquitto (the broker), PostgreSQL (the key server's multi-instance store) and
+# nginx (the lookup cache in front of several instances, deploy/nginx/)
 # come from Debian/Ubuntu packages; the demo (SQLite) needs only Mosquitto.
 demo-deps:
 	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto
 
 system-deps: demo-deps
-	@tools/ensure-packages 'postgresql=/usr/lib/postgresql/*/bin/initdb'
+	@tools/ensure-packages 'postgresql=/usr/lib/postgresql/*/bin/initdb' nginx=/usr/sbin/nginx
 
 # RabbitMQ (its MQTT plugin, two nodes on this machine) for the clustered-broker
 # test, tests/brokers/test_rabbitmq_cluster.py; deploy/rabbitmq/ holds its config.

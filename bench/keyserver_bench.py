@@ -1,7 +1,8 @@
 """Key server lookups under load, as deployed: gunicorn with 2 workers in
 front of `keyserver:create_app()`, on SQLite and on PostgreSQL (a private
-cluster, tests/fixtures/postgres.py), for each population of registered users;
-then the same answer bytes as a static file from nginx, the ceiling."""
+cluster, tests/fixtures/postgres.py), for each population of registered users,
+alone (the origin) and behind nginx with deploy/nginx/nes-keyserver.conf (the
+cache); then the same answer bytes as a static file from nginx, the ceiling."""
 import contextlib
 import json
 import os
@@ -14,6 +15,7 @@ import pytest
 from host_tools.protocol import directory
 from keyserver import serverkey
 from keyserver.store import Store
+from tests.fixtures.nginx import render as render_nginx_cache
 from tests.fixtures.paths import ROOT, free_port
 
 from . import loadgen, nginx, procs, seed
@@ -21,6 +23,7 @@ from .section import Unavailable, tool
 
 WORKERS = 2
 _UNLOADED_SECONDS = 2.0
+_WARM_SECONDS = 1.0  # an unmeasured run through the cache first: a cache is measured warm
 
 
 def _gunicorn_env(workdir, url, key_file):
@@ -42,6 +45,22 @@ def gunicorn(workdir, url, key_file):
     with procs.service(cmd, port, workdir / "gunicorn.log", env=_gunicorn_env(workdir, url, key_file),
                        cwd=str(ROOT)):
         yield "http://127.0.0.1:%d" % port
+
+
+@contextlib.contextmanager
+def nginx_cache(workdir, origin):
+    """deploy/nginx/nes-keyserver.conf in front of `origin`; yields its base URL."""
+    workdir.mkdir(exist_ok=True)
+    port = free_port()
+    conf = render_nginx_cache(workdir, port, [origin])
+    cmd = [tool("nginx"), "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")]
+    with procs.service(cmd, port, workdir / "nginx.out"):
+        yield "http://127.0.0.1:%d" % port
+
+
+def _load(base, profile, population):
+    return {"loaded": loadgen.run(base, profile.http_seconds, profile.http_connections, users=population),
+            "unloaded": loadgen.run(base, min(_UNLOADED_SECONDS, profile.http_seconds), 1, users=population)}
 
 
 def _fetch(url):
@@ -82,19 +101,24 @@ def _measure_store(profile, workdir, url, key, key_path):
                 name = seed.username(0)
                 answer = _fetch(base + "/users/" + name)
                 directory.verify_lookup(json.loads(answer), name, key.public)  # a real, signed answer
-                loaded = loadgen.run(base, profile.http_seconds, profile.http_connections, users=population)
-                unloaded = loadgen.run(base, min(_UNLOADED_SECONDS, profile.http_seconds), 1, users=population)
-            runs.append({"users": population, "seed_seconds": round(seconds, 2),
-                         "loaded": loaded, "unloaded": unloaded})
+                origin = _load(base, profile, population)
+                with nginx_cache(workdir / ("nginx-%d" % population), base) as cache:
+                    if _fetch(cache + "/users/" + name) != answer:
+                        raise RuntimeError("the nginx cache serves other bytes than the key server")
+                    loadgen.run(cache, _WARM_SECONDS, profile.http_connections, users=population)
+                    cached = _load(cache, profile, population)
+            runs.append({"users": population, "seed_seconds": round(seconds, 2), **origin,
+                         "cache": cached})
     finally:
         store.dispose()
     return {"runs": runs}, answer
 
 
 def run(profile):
-    result = {"setup": "gunicorn -w %d 'keyserver:create_app()' (sync workers), wrk -t1 -c%d -d%gs, "
+    result = {"setup": "gunicorn -w %d 'keyserver:create_app()' (sync workers), alone and behind "
+                       "nginx with deploy/nginx/nes-keyserver.conf (cache, measured after a %gs warm-up run), wrk -t1 -c%d -d%gs, "
                        "random names among the registered users" % (
-                           WORKERS, profile.http_connections, profile.http_seconds),
+                           WORKERS, _WARM_SECONDS, profile.http_connections, profile.http_seconds),
               "signed_rows": seed.SIGNED, "stores": {}}
     answer = None
     with tempfile.TemporaryDirectory(prefix="nes-bench-ks-") as tmp:

@@ -1,10 +1,13 @@
 """Account life cycle: registration mails an activation link; following it
 (a POST to the link's address; a GET only asks to confirm) publishes the keys
-(the lookup signature is made once, here) and mails a deactivation link;
-following that removes the account. Every step that mails does so inside its
-database transaction, so a failed send leaves nothing behind and the link
-that triggered it stays usable."""
+and mails a deactivation link; following that removes the account. Each of
+those two changes raises the name's serial and stores the signed answer
+lookups serve (keys, or "no such user"); lookups re-sign it only when it is
+older than half its validity (docs/PROTOCOL.md §10). Every step that mails
+does so inside its database transaction, so a failed send leaves nothing
+behind and the link that triggered it stays usable."""
 import base64
+import json
 import time
 
 from flask import current_app
@@ -12,7 +15,8 @@ from flask import current_app
 from host_tools.protocol import directory
 
 from . import mail, tokens
-from .store import ACTIVATE, DEACTIVATE, PENDING
+from .store import ACTIVATE, ACTIVE, DEACTIVATE, PENDING
+from .tlog import entries as log_entries  # transparency log (issue 18)
 
 # Marks the kind of link a mail carries, for mail filters and the tests.
 LINK_HEADER = "X-NES-Keyserver-Link"
@@ -74,6 +78,7 @@ class Accounts:
         self.store = store
         self.server_key = server_key
         self.config = config
+        self.log = log_entries.make_log(store, server_key, config)  # transparency log (issue 18)
 
     def _link(self, base_url, username, token):
         # base_url (from the request's Host) only in console mail mode: config.check_public_url.
@@ -125,24 +130,51 @@ class Accounts:
             if not tx.claim_token(row.token_hash):
                 raise LinkUnknown()
             if row.purpose == ACTIVATE:
-                self._activate(tx, username, base_url)
+                self._activate(tx, username, base_url, now)
                 return ACTIVATED
+            user = tx.user(username)
             if row.purpose == DEACTIVATE and tx.delete_active(username):
+                self._publish(tx, username, None, now)
+                log_entries.deactivated(self.log, tx, user, now)  # transparency log (issue 18)
                 return DEACTIVATED
             raise LinkUnknown()
 
-    def sign(self, username, public_key_message, public_key_sign):
-        """The lookup signature (docs/PROTOCOL.md §10) for stored base64 keys."""
-        return directory.sign_lookup(
-            self.server_key.seed, username,
-            base64.b64decode(public_key_message), base64.b64decode(public_key_sign),
-        )
+    def signed_answer(self, username, serial, now, keys=None):
+        """(status, body bytes, expires_at) of a signed lookup answer
+        (docs/PROTOCOL.md §10) issued `now`: keys (M, S), or "no such user"."""
+        expires_at = now + self.config["LOOKUP_VALIDITY"]
+        answer = directory.sign_answer(self.server_key.seed, username, serial, now, expires_at, keys)
+        body = json.dumps(answer, separators=(",", ":")).encode("ascii")
+        return (directory.ABSENT if keys is None else directory.KEYS), body, expires_at
 
-    def _activate(self, tx, username, base_url):
+    def _publish(self, tx, username, keys, now):
+        """One change of a name: its serial raised, its new answer stored; the signature."""
+        serial = tx.bump_serial(username)
+        status, body, expires_at = self.signed_answer(username, serial, now, keys)
+        tx.store_answer(username, status, body, now, expires_at)
+        return json.loads(body)["signature"]
+
+    def refreshed(self, username, stored, now):
+        """The stored answer (status, body, serial, issued_at, expires_at),
+        re-signed and stored when older than half its validity."""
+        status, body, serial, issued_at, _ = stored
+        if now - issued_at < self.config["LOOKUP_VALIDITY"] // 2:
+            return stored
+        response = json.loads(body)["response"]
+        keys = None
+        if status == directory.KEYS:
+            keys = tuple(base64.b64decode(response[f]) for f in ("public_key_message", "public_key_sign"))
+        status, body, expires_at = self.signed_answer(username, serial, now, keys)
+        self.store.replace_answer(username, serial, issued_at, body, now, expires_at)
+        return status, body, serial, now, expires_at
+
+    def _activate(self, tx, username, base_url, now):
         user = tx.user(username)
         if user is None or user.state != PENDING:
             raise LinkUnknown()
-        tx.activate(username, self.sign(username, user.public_key_message, user.public_key_sign))
+        keys = tuple(base64.b64decode(k) for k in (user.public_key_message, user.public_key_sign))
+        tx.activate(username, self._publish(tx, username, keys, now))
+        log_entries.activated(self.log, tx, user, now)  # transparency log (issue 18)
         token, token_hash = tokens.new()
         tx.add_token(token_hash, username, DEACTIVATE)
         self._mail_link(
@@ -151,6 +183,20 @@ class Accounts:
         )
 
     def resign_all(self):
-        """Re-make every stored signature with the current server key."""
+        """Re-make every stored answer with the current server key (serials
+        kept; an active user from before serials is published with serial 1);
+        return how many answers were signed."""
+        issued = now()
         with self.store.transaction() as tx:
-            return tx.resign(self.sign)
+            rows = tx.named()
+            for row in rows:
+                keys = None
+                if row.state == ACTIVE:
+                    keys = tuple(base64.b64decode(k) for k in (row.public_key_message, row.public_key_sign))
+                status, body, expires_at = self.signed_answer(row.username, row.serial, issued, keys)
+                tx.store_answer(row.username, status, body, issued, expires_at)
+            unpublished = tx.unpublished()
+            for user in unpublished:
+                keys = tuple(base64.b64decode(k) for k in (user.public_key_message, user.public_key_sign))
+                tx.set_signature(user.username, self._publish(tx, user.username, keys, issued))
+            return len(rows) + len(unpublished)

@@ -1,5 +1,6 @@
 """nes-keyserver: create the server key and the tables (init), run a local
-development server (serve), drop expired registrations (purge).
+development server (serve), drop expired registrations (purge), sign every
+stored lookup answer again (resign).
 
 The configuration is the server's own (docs/KEYSERVER.md): defaults, the
 instance folder's keyserver.cfg, NES_KEYSERVER_* variables; `--instance DIR`
@@ -46,6 +47,16 @@ def do_init(state, args):
         print("re-signed %d published entries; clients must pin the new key" % resigned)
 
 
+def do_resign(state, args):
+    key = serverkey.load(state.config["SERVER_KEY_FILE"])
+    store = state.store()
+    try:
+        signed = accounts.Accounts(store, key, state.config).resign_all()
+    finally:
+        store.dispose()
+    print("signed %d lookup answer%s" % (signed, "" if signed == 1 else "s"))
+
+
 def do_serve(state, args):
     from werkzeug.serving import run_simple
 
@@ -76,6 +87,8 @@ COMMANDS = {
     "init": (do_init, "create the server key (mode 0600) and the database tables", _init_args),
     "serve": (do_serve, "run the development server (use gunicorn in production)", _serve_args),
     "purge": (do_purge, "delete registrations whose activation link expired (for cron)", None),
+    "resign": (do_resign, "sign every stored lookup answer again with the current key (and "
+                          "publish active users stored before answers were)", None),
 }
 
 

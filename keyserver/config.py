@@ -21,7 +21,11 @@ SETTINGS = {
     "DATABASE_URL": (str, None),
     "SERVER_KEY_FILE": (str, None),
     "PUBLIC_URL": (str, None),
+    "LOG_ORIGIN": (str, None),
+    "LOG_WITNESSES": (str, None),
     "ACTIVATION_TTL": (int, 24 * 3600),
+    "LOOKUP_VALIDITY": (int, 24 * 3600),
+    "LOOKUP_MAX_AGE": (int, 60),
     "EXPIRED_TOKEN_RETENTION": (int, 7 * 24 * 3600),
     "MAX_CONTENT_LENGTH": (int, 4096),
     "TRUSTED_PROXIES": (int, 0),
@@ -67,9 +71,11 @@ def _check(config):
         raise ConfigError("MAIL_MODE must be one of %s" % ", ".join(MAIL_MODES))
     if config["MAIL_SECURITY"] not in MAIL_SECURITIES:
         raise ConfigError("MAIL_SECURITY must be one of %s" % ", ".join(MAIL_SECURITIES))
-    for name in ("ACTIVATION_TTL", "EXPIRED_TOKEN_RETENTION", "TRUSTED_PROXIES"):
+    for name in ("ACTIVATION_TTL", "EXPIRED_TOKEN_RETENTION", "TRUSTED_PROXIES", "LOOKUP_MAX_AGE"):
         if config[name] < 0:
             raise ConfigError("%s must not be negative" % name)
+    if config["LOOKUP_VALIDITY"] < 2:
+        raise ConfigError("LOOKUP_VALIDITY must be at least 2 seconds")
 
 
 def check_public_url(config):

@@ -27,6 +27,14 @@ def _link_answer(description):
     }
 
 
+_SECONDS = {"type": "integer", "minimum": 0, "description": "Unix seconds"}
+_FRESHNESS = {
+    "serial": {"type": "integer", "minimum": 0,
+               "description": "+1 on every activation, key change and deactivation of the name"},
+    "issued_at": _SECONDS,
+    "expires_at": _SECONDS,
+}
+
 _PATH_USERNAME = {"name": "username", "in": "path", "required": True, "schema": _USERNAME}
 _RATE_LIMITED = _error("too many requests from this address")
 _LINK_PARAMETERS = [
@@ -60,10 +68,19 @@ DOCUMENT = {
         "/users/{username}": {
             "get": {
                 "summary": "Look up an active user's public keys, signed by the server key.",
-                "parameters": [_PATH_USERNAME],
+                "parameters": [_PATH_USERNAME, {
+                    "name": "since", "in": "query", "required": False, "schema": {"type": "integer"},
+                    "description": "a tree size the client saw: the answer's log member then carries "
+                                   "a consistency proof from it (docs/TRANSPARENCY.md §4)"}, {
+                    "name": "log", "in": "query", "required": False, "schema": {"enum": ["0"]},
+                    "description": "0: no log member (for a client that only compares the keys with "
+                                   "its pin)"}],
                 "responses": {
-                    "200": _json(_ref("LookupAnswer"), "the signed entry"),
-                    "404": _error("unknown, pending or deactivated user"),
+                    "200": _json(_ref("LookupAnswer"), "the signed entry; ETag and Cache-Control max-age"),
+                    "304": {"description": "If-None-Match named the current answer's ETag"},
+                    "404": _json(_ref("AbsentAnswer"), "no such user: signed (with `response` and "
+                                 "`signature`) for a name ever published, plain for others"),
+                    "503": _error("the name changed during the lookup; ask again"),
                 },
             },
         },
@@ -90,6 +107,26 @@ DOCUMENT = {
                     "410": _link_answer("expired activation link"),
                     "429": _link_answer("too many requests from this address"),
                     "503": _link_answer("the deactivation e-mail could not be sent; nothing changed"),
+                },
+            },
+        },
+        "/log/checkpoint": {
+            "get": {
+                "summary": "The transparency log's checkpoint (C2SP tlog-checkpoint signed note).",
+                "responses": {"200": {"description": "the checkpoint",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            },
+        },
+        "/log/tile/{tile}": {
+            "get": {
+                "summary": "A tile or entry bundle of the log (C2SP tlog-tiles, height 8); immutable.",
+                "parameters": [{
+                    "name": "tile", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]` (contains slashes)"}],
+                "responses": {
+                    "200": {"description": "the hashes or the entry bundle",
+                            "content": {"application/octet-stream": {"schema": {"type": "string"}}}},
+                    "404": _error("no such tile in the tree yet, or not a canonical tile path"),
                 },
             },
         },
@@ -130,11 +167,31 @@ DOCUMENT = {
             },
             "Entry": {
                 "type": "object",
-                "required": ["username", "public_key_message", "public_key_sign"],
+                "required": ["username", "public_key_message", "public_key_sign", "serial",
+                             "issued_at", "expires_at"],
                 "properties": {
                     "username": _USERNAME,
                     "public_key_message": _KEY,
                     "public_key_sign": _KEY,
+                    **_FRESHNESS,
+                },
+            },
+            "AbsentAnswer": {
+                "type": "object",
+                "required": ["error", "status"],
+                "properties": {
+                    "error": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "response": {
+                        "type": "object",
+                        "required": ["username", "serial", "issued_at", "expires_at"],
+                        "properties": {"username": _USERNAME, **_FRESHNESS},
+                    },
+                    "signature": {
+                        "type": "string", "contentEncoding": "base64",
+                        "description": "Ed25519 over 'nes/1 lookup absent' || u8(len(U)) || U || "
+                                       "u64be(serial) || u64be(issued_at) || u64be(expires_at)",
+                    },
                 },
             },
             "LookupAnswer": {
@@ -144,7 +201,21 @@ DOCUMENT = {
                     "response": _ref("Entry"),
                     "signature": {
                         "type": "string", "contentEncoding": "base64",
-                        "description": "Ed25519 over 'nes/1 lookup' || u8(len(U)) || U || M || S",
+                        "description": "Ed25519 over 'nes/1 lookup keys' || u8(len(U)) || U || "
+                                       "u64be(serial) || u64be(issued_at) || u64be(expires_at) || M || S",
+                    },
+                    "log": {
+                        "type": "object",
+                        "description": "the name's latest log entry, its inclusion proof and the "
+                                       "checkpoint (docs/TRANSPARENCY.md §4); not signed by `signature`",
+                        "required": ["index", "kind", "serial", "time", "proof", "checkpoint"],
+                        "properties": {
+                            "index": {"type": "integer"}, "kind": {"enum": ["activate", "change"]},
+                            "serial": {"type": "integer"}, "time": {"type": "integer"},
+                            "proof": {"type": "array", "items": {"type": "string"}},
+                            "consistency": {"type": "array", "items": {"type": "string"}},
+                            "checkpoint": {"type": "string"},
+                        },
                     },
                 },
             },

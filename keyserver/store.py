@@ -6,12 +6,17 @@ users: one row per name, `pending` until its activation link is followed, then
 `active` with the lookup signature stored (a lookup is one primary-key read).
 tokens: SHA-256 digests of e-mailed links, never the links themselves. An
 expired activation token outlives its purged account for a retention period so
-that its link answers "expired" rather than "unknown"."""
+that its link answers "expired" rather than "unknown".
+names: one row per name ever published, never deleted: its serial (+1 on every
+activation, key change and deactivation, docs/PROTOCOL.md §10) and the signed
+answer a lookup serves now, as the exact body bytes with its status and times,
+so that a lookup is one primary-key read and no signing."""
 import contextlib
+import threading
 
 from sqlalchemy import (
-    BigInteger, Column, Index, MetaData, String, Table, create_engine, delete, func, insert,
-    inspect, select, text, update,
+    BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, create_engine,
+    delete, func, insert, inspect, select, text, update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError
@@ -43,6 +48,21 @@ tokens = Table(
     Column("purpose", String(10), nullable=False),
     Column("expires_at", BigInteger, index=True),
 )
+
+
+names = Table(
+    "names", metadata,
+    Column("username", String(32), primary_key=True),
+    Column("serial", BigInteger, nullable=False),
+    Column("status", Integer),
+    Column("answer", LargeBinary),
+    Column("issued_at", BigInteger),
+    Column("expires_at", BigInteger),
+)
+
+# The hot read, as plain SQL run on the DBAPI connection (no ORM, no statement
+# compilation per request); the parameter style is the driver's.
+_ANSWER_SQL = "SELECT status, answer, serial, issued_at, expires_at FROM names WHERE username = %s"
 
 
 class NameTaken(Exception):
@@ -116,23 +136,48 @@ class Transaction:
         self.conn.execute(delete(tokens).where(tokens.c.expires_at <= now - retention))
         return purged
 
-    def resign(self, sign):
-        """Replace every stored lookup signature by sign(username, message_b64, sign_b64)."""
-        rows = self.conn.execute(
-            select(users.c.username, users.c.public_key_message, users.c.public_key_sign)
-            .where(users.c.state == ACTIVE)
+    def bump_serial(self, username):
+        """The name's serial after one more change (activation, key change or
+        deactivation; docs/PROTOCOL.md §10): 1 for its first. Every change of a
+        name calls this once, in the transaction that makes the change."""
+        bumped = self.conn.execute(
+            update(names).where(names.c.username == username).values(serial=names.c.serial + 1)
+        ).rowcount == 1
+        if not bumped:
+            self.conn.execute(insert(names).values(username=username, serial=1))
+        return self.conn.execute(select(names.c.serial).where(names.c.username == username)).scalar_one()
+
+    def store_answer(self, username, status, answer, issued_at, expires_at):
+        """Store the signed answer (body bytes) lookups of the name serve."""
+        self.conn.execute(update(names).where(names.c.username == username).values(
+            status=status, answer=answer, issued_at=issued_at, expires_at=expires_at))
+
+    def named(self):
+        """Every published name: (username, serial, state or None, public keys)."""
+        return self.conn.execute(
+            select(names.c.username, names.c.serial, users.c.state,
+                   users.c.public_key_message, users.c.public_key_sign)
+            .select_from(names.outerjoin(users, names.c.username == users.c.username))
         ).all()
-        for row in rows:
-            self.conn.execute(
-                update(users).where(users.c.username == row.username)
-                .values(signature=sign(row.username, row.public_key_message, row.public_key_sign))
-            )
-        return len(rows)
+
+    def unpublished(self):
+        """Active users whose name has no stored answer (from before serials)."""
+        return self.conn.execute(
+            select(users.c.username, users.c.public_key_message, users.c.public_key_sign)
+            .where(users.c.state == ACTIVE,
+                   ~select(names.c.username).where(names.c.username == users.c.username).exists())
+        ).all()
+
+    def set_signature(self, username, signature):
+        self.conn.execute(update(users).where(users.c.username == username).values(signature=signature))
 
 
 class Store:
     def __init__(self, url):
         self.engine = make_engine(url)
+        style = self.engine.dialect.paramstyle
+        self._local = threading.local()
+        self._answer_sql = _ANSWER_SQL if style in ("format", "pyformat") else _ANSWER_SQL.replace("%s", "?")
 
     @property
     def backend(self):
@@ -152,6 +197,10 @@ class Store:
 
     def dispose(self):
         """Close pooled connections (before a server forks its workers, and at the end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.invalidate()
         self.engine.dispose()
 
     @contextlib.contextmanager
@@ -163,6 +212,47 @@ class Store:
     def ping(self):
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    def answer(self, username):
+        """(status, answer bytes, serial, issued_at, expires_at) stored for a
+        name, or None: the lookup's one read, on a connection this thread keeps
+        (no pool checkout or ping per lookup; a broken one is replaced once)."""
+        for retry in (False, True):
+            conn = self._reader()
+            try:
+                cursor = conn.cursor()
+                cursor.execute(self._answer_sql, (username,))
+                row = cursor.fetchone()
+                cursor.close()
+                break
+            except self.engine.dialect.dbapi.Error:
+                self._local.conn = None
+                conn.invalidate()
+                if retry:
+                    raise
+        if row is None or row[1] is None:
+            return None
+        return row[0], bytes(row[1]), row[2], row[3], row[4]
+
+    def _reader(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.raw_connection()
+            conn.rollback()
+            if self.backend == "postgresql":
+                conn.driver_connection.autocommit = True  # one statement, no BEGIN/COMMIT round trips
+            else:
+                conn.driver_connection.isolation_level = None
+            self._local.conn = conn
+        return conn
+
+    def replace_answer(self, username, serial, old_issued_at, answer, issued_at, expires_at):
+        """Store a re-signed answer unless the name changed meanwhile."""
+        with self.transaction() as tx:
+            tx.conn.execute(update(names).where(
+                names.c.username == username, names.c.serial == serial,
+                names.c.issued_at == old_issued_at,
+            ).values(answer=answer, issued_at=issued_at, expires_at=expires_at))
 
     def lookup(self, username):
         """The active entry (username, public_key_message, public_key_sign, signature) or None."""

@@ -123,6 +123,9 @@ class App:
         to = to.lower() if isinstance(to, str) else to
         found = _retried(self.peers.keys, to)  # the key check collects first itself
         if found is None:
+            if to in self.peers:  # a pin the key server's signed "no such user" withdrew
+                raise DirectoryError("the key server says %s has no keys any more (deactivated); "
+                                     "nothing is sealed to the pinned keys" % to)
             raise DirectoryError("the key server does not know %s" % to)
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
                            clock.now_ms())  # collected first: as in on_frame

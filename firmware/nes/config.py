@@ -3,7 +3,8 @@
     {"user": "alice",
      "broker": {"host": "192.168.1.10", "port": 1883, "user": null, "password": null,
                 "client_id": "nes-alice-esp32", "keepalive": 60, "tls": false},
-     "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
+     "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>",
+                   "refresh": 3600},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300,
                 "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]}}
@@ -124,6 +125,7 @@ _SCHEMA = (
     ("broker", "tls", _boolean, False),
     ("keyserver", "url", _url, _REQUIRED),
     ("keyserver", "public_key", _server_key, _REQUIRED),
+    ("keyserver", "refresh", _integer(0, 86400), 3600),
     ("wifi", "ssid", _optional_text, None),
     ("wifi", "password", _optional_text, None),
     ("wifi", "country", _country, None),

@@ -1,7 +1,9 @@
 """Asking the key server for a user's keys (docs/PROTOCOL.md §10):
-GET <url>/users/<name>, the answer checked against the pinned server key
-before any key in it is used. Loaded by peers.py for a lookup only, with
-the HTTP client, and dropped after it."""
+GET <url>/users/<name>, the answer checked against the pinned server key,
+the board's clock and the serial seen before any key in it is used. Keys not
+pinned yet are asked for with the transparency log's proofs (`?since=N`,
+docs/TRANSPARENCY.md) and pinned only when the log holds them. Loaded by
+peers.py for a lookup only, with the HTTP client, and dropped after it."""
 import json
 
 import nes
@@ -21,37 +23,55 @@ def _get(url):
         nes.unload("http")
 
 
-def lookup(url, server_public, name, pinned=None):
-    """(M, S) of `name`, verified; None when the key server does not know
-    the name; DirectoryError for a bad answer, OSError for no answer.
-    `pinned`: the b64 texts of the keys this board holds for the name."""
+def lookup(url, server_public, name, now, seen_serial=0, log_path=None):
+    """(keys or None, serial, issued_at, expires_at) of `name`, verified (keys
+    None: the server says, signed, that the name has none); None for an
+    unsigned 404 when nothing was seen of the name (`seen_serial` 0): a name
+    never published. DirectoryError for a bad answer, OSError for no answer.
+    With `log_path` (the file of the newest log checkpoint kept; given for a
+    name not pinned yet) the keys must come with the log's proofs."""
     if not is_username(name):
         raise DirectoryError("not a username")
-    status, body = _get(url + "/users/" + name)
-    if status == 404:
-        return None
-    if status != 200:
+    kept = _kept(log_path) if log_path else None
+    query = "" if not log_path else "?since=%d" % kept[1] if kept else "?log=1"
+    status, body = _get(url + "/users/" + name + query)
+    if status != 200 and status != 404:
         raise DirectoryError("key server answered HTTP %d" % status)
     try:
         answer = json.loads(body)
     except ValueError:
         raise DirectoryError("key server answer is not JSON")
     body = None
-    if pinned and _names_keys(answer, name, pinned):
-        # The keys this board already holds: nothing to verify. Whoever
-        # forged such an answer could only have the board seal with its pin,
-        # as it does when the key server cannot be reached; the signature
-        # check (and its share of a small heap) is spared on every send.
-        from .crypto import b64
+    if status == 404 and not seen_serial and not (isinstance(answer, dict) and "signature" in answer):
+        return None
+    from .proto.directory import read_answer
 
-        return b64.decode(pinned[0]), b64.decode(pinned[1])
-    from .proto.directory import verify_lookup
+    found = read_answer(status, answer, name, server_public, now, seen_serial)
+    if log_path and found[0] is not None:
+        from .proto import tlog
 
-    return verify_lookup(answer, name, server_public)
+        keys = found[0]
+        newest = tlog.check(answer.get("log"), name, keys[0], keys[1], server_public, kept)
+        if newest != kept:
+            _keep(log_path, newest)
+    return found
 
 
-def _names_keys(answer, name, pinned):
-    entry = answer.get("response") if isinstance(answer, dict) else None
-    return (isinstance(entry, dict) and entry.get("username") == name
-            and entry.get("public_key_message") == pinned[0]
-            and entry.get("public_key_sign") == pinned[1])
+def _kept(log_path):
+    """(origin, size, root) of the checkpoint kept in `log_path`: its three lines."""
+    from . import storage
+    from .crypto import b64
+
+    data = storage.load(log_path)
+    if not data:
+        return None
+    origin, size, root = data.split(b"\n")[:3]
+    return origin, int(size), b64.decode(root)
+
+
+def _keep(log_path, checkpoint):
+    from . import storage
+    from .crypto import b64
+
+    origin, size, root = checkpoint
+    storage.write_atomic(log_path, origin + b"\n" + str(size).encode() + b"\n" + b64.encode(root) + b"\n")

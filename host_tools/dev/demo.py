@@ -274,6 +274,12 @@ class Demo:
                    and "message from garage" in kitchen.text()[since[kitchen]:],
                    "the boards' messages to each other")
 
+    def monitor(self):
+        self.say.step("%s runs `nes monitor`: the key server's transparency log, checked, with every "
+                      "entry of her name and of the boards she provisioned" % HOST_USER)
+        for line in self.nes("monitor").splitlines():
+            self.say.detail(line)
+
     def dashboard(self):
         self.say.step("%s opens `nes dashboard`: each board's readings plotted live, the conversation"
                       % HOST_USER)
@@ -349,6 +355,7 @@ class Demo:
             self.listen()
             self.alice_sends()
             self.boards_talk()
+            self.monitor()
             self.dashboard()
             if keep:
                 self.keep()

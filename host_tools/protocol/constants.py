@@ -5,13 +5,17 @@ VERSION = 0x01
 CIPHERKEY_INFO = b"nes/1 cipherkey"
 PAYLOAD_INFO = b"nes/1 payload"
 SIGNATURE_LABEL = b"nes/1 signature"
-LOOKUP_LABEL = b"nes/1 lookup"
+# Two statements a key server signs (§10); neither label is a prefix of the
+# other, so one statement's signature never verifies as the other's.
+LOOKUP_KEYS_LABEL = b"nes/1 lookup keys"
+LOOKUP_ABSENT_LABEL = b"nes/1 lookup absent"
 
 MAX_INNER_BYTES = 3072
 MAX_FRAME_BYTES = 4608
 MAX_AGE_MS = 86_400_000
 MAX_SKEW_MS = 300_000
 MAX_TIMESTAMP = 2**53 - 1
+MAX_LOOKUP_SKEW_S = MAX_SKEW_MS // 1000
 
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64

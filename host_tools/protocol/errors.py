@@ -34,8 +34,18 @@ class DirectoryError(Exception):
     """A key-server answer that is malformed, for another name, or not signed by the pinned key."""
 
 
+class StaleAnswerError(DirectoryError):
+    """A signed key-server answer that has expired or was issued in the future."""
+
+
+class RollbackError(DirectoryError):
+    """A signed key-server answer older (lower serial) than one already seen for the name."""
+
+
 ERROR_CLASSES = {
     cls.__name__: cls
     for cls in (FormatError, AuthenticationError, UnknownSenderError,
                 RecipientError, TimestampError, ReplayError)
 }
+
+DIRECTORY_ERROR_CLASSES = {cls.__name__: cls for cls in (DirectoryError, StaleAnswerError, RollbackError)}

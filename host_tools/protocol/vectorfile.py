@@ -2,7 +2,10 @@
 
 A parsed vector is a dict: b64 fields as bytes, `timestamp`/`now`/`opens` as
 int, `message` as str, `directory` as a dict name -> signing key, and `frame`
-as the exact frame bytes (from either `frame` or `frame_b64`)."""
+as the exact frame bytes (from either `frame` or `frame_b64`).
+
+Lookup vectors (tests/vectors/lookup/, §12) use the same lines with their own
+fields: `parse_lookup` and `dumps_lookup`."""
 import base64
 import binascii
 import json
@@ -29,6 +32,17 @@ REQUIRED = frozenset((
 ))
 SEALING = ("ephemeral", "file_key", "iv", "timestamp", "message")
 
+LOOKUP_ORDER = (
+    "scenario", "server_sign_seed", "server_sign_public", "username", "now", "seen_serial",
+    "status", "body", "public_key_message", "public_key_sign", "serial", "issued_at",
+    "expires_at", "expect",
+)
+LOOKUP_B64 = frozenset(("server_sign_seed", "server_sign_public", "public_key_message",
+                        "public_key_sign"))
+LOOKUP_INTS = frozenset(("now", "seen_serial", "status", "serial", "issued_at", "expires_at"))
+LOOKUP_REQUIRED = frozenset(("scenario", "server_sign_public", "username", "now", "seen_serial",
+                             "status", "body", "expect"))
+
 
 def _b64(text):
     raw = binascii.a2b_base64(text)
@@ -37,37 +51,36 @@ def _b64(text):
     return raw
 
 
-def _value(name, text):
-    if name in B64:
+def _value(name, text, b64s=B64, ints=INTS, literals=LITERALS):
+    if name in b64s:
         return _b64(text)
-    if name in INTS:
+    if name in ints:
         if not text.isdigit():
             raise ValueError("not a decimal integer")
         return int(text)
-    if name in LITERALS:
+    if name in literals:
         value = json.loads(text)
         if not isinstance(value, str):
             raise ValueError("not a JSON string literal")
-        return value.encode("utf-8") if name == "frame" else value
+        return value.encode("utf-8") if name in ("frame", "body") else value
     return text
 
 
-def parse(text):
-    """The vector in `text`; ValueError naming the line for anything malformed."""
-    vector = {"directory": {}}
+def _fields(text, order, required, value, vector):
+    """Read the `name: value` lines of `text` into `vector` with value(name, text)."""
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip() or line.startswith("#"):
             continue
         name, colon, rest = line.partition(":")
         try:
-            if not colon or name not in ORDER:
+            if not colon or name not in order:
                 raise ValueError("unknown field %r" % name)
-            value = rest.strip()
+            value_text = rest.strip()
             if name == "directory":
-                user, key = value.split()
+                user, key = value_text.split()
                 vector["directory"][user] = _b64(key)
                 continue
-            parsed = _value(name, value)
+            parsed = value(name, value_text)
             if name == "frame_b64":
                 name = "frame"
             if name in vector:
@@ -75,9 +88,39 @@ def parse(text):
         except ValueError as e:
             raise ValueError("vector line %d: %s" % (number, e)) from None
         vector[name] = parsed
-    missing = REQUIRED - set(vector)
+    missing = required - set(vector)
     if missing:
         raise ValueError("vector lacks %s" % ", ".join(sorted(missing)))
+    return vector
+
+
+def _lookup_value(name, text):
+    return _value(name, text, LOOKUP_B64, LOOKUP_INTS, ("body",))
+
+
+def parse_lookup(text):
+    """The lookup vector in `text` (`body` as the exact answer bytes)."""
+    return _fields(text, LOOKUP_ORDER, LOOKUP_REQUIRED, _lookup_value, {})
+
+
+def dumps_lookup(vector):
+    """The text of a lookup vector given as `parse_lookup` returns it."""
+    lines = [HEADER]
+    for name in LOOKUP_ORDER:
+        if name not in vector:
+            continue
+        value = vector[name]
+        if name in LOOKUP_B64:
+            value = base64.b64encode(value).decode("ascii")
+        elif name == "body":
+            value = json_string(value.decode("utf-8"))
+        lines.append("%s: %s\n" % (name, value))
+    return "".join(lines)
+
+
+def parse(text):
+    """The vector in `text`; ValueError naming the line for anything malformed."""
+    vector = _fields(text, ORDER, REQUIRED, _value, {"directory": {}})
     sealing = [name in vector for name in SEALING]
     if any(sealing[:3]) and not all(sealing):
         raise ValueError("vector has only some of %s" % ", ".join(SEALING))

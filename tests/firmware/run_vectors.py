@@ -1,6 +1,8 @@
 """MicroPython script: run every tests/vectors/*.vec file (docs/PROTOCOL.md
-§12) through the firmware's nes.proto.envelope and print one line per file,
-`PASS <name>` or `FAIL <name>: <why>`, then `N passed, M failed`.
+§12) through the firmware's nes.proto.envelope, or every lookup vector
+(tests/vectors/lookup/*.vec, a `status` line) through nes.proto.directory,
+and print one line per file, `PASS <name>` or `FAIL <name>: <why>`, then
+`N passed, M failed`.
 
 Usage: micropython run_vectors.py VECTOR_DIR   (firmware/ on MICROPYPATH)
 Test data is parsed with MicroPython's own json and binascii, not with the
@@ -10,13 +12,14 @@ import json
 import os
 import sys
 
-from nes.proto import envelope
-from nes.proto.errors import ProtocolError
+from nes.proto import directory, envelope
+from nes.proto.errors import DirectoryError, ProtocolError
 from nes.proto.replay import ReplayCache
 
 B64 = ("sender_sign_seed", "sender_sign_public", "recipient_message_secret",
-       "recipient_message_public", "ephemeral", "file_key", "iv", "frame_b64")
-INTS = ("timestamp", "now", "opens")
+       "recipient_message_public", "ephemeral", "file_key", "iv", "frame_b64",
+       "server_sign_seed", "server_sign_public", "public_key_message", "public_key_sign")
+INTS = ("timestamp", "now", "opens", "seen_serial", "status", "serial", "issued_at", "expires_at")
 
 
 def parse(text):
@@ -33,7 +36,7 @@ def parse(text):
             v["frame" if name == "frame_b64" else name] = binascii.a2b_base64(value)
         elif name in INTS:
             v[name] = int(value)
-        elif name == "frame":
+        elif name == "frame" or name == "body":
             v[name] = json.loads(value).encode("utf-8")
         elif name == "message":
             v[name] = json.loads(value)
@@ -51,8 +54,25 @@ def check_message(m, v):
     return None
 
 
+def run_lookup(v):
+    """None when a lookup vector passes, else why not."""
+    try:
+        got = directory.read_answer(v["status"], json.loads(v["body"]), v["username"],
+                                    v["server_sign_public"], v["now"], v["seen_serial"])
+    except DirectoryError as e:
+        name = type(e).__name__
+        return None if name == v["expect"] else "raised %s, expected %s" % (name, v["expect"])
+    if v["expect"] not in ("keys", "absent"):
+        return "accepted, expected %s" % v["expect"]
+    keys = (v["public_key_message"], v["public_key_sign"]) if v["expect"] == "keys" else None
+    want = (keys, v["serial"], v["issued_at"], v["expires_at"])
+    return None if got == want else "read %r, expected %r" % (got[1:], want[1:])
+
+
 def run(v):
     """None when the vector passes, else why not."""
+    if "status" in v:
+        return run_lookup(v)
     if "ephemeral" in v:
         sealed = envelope.seal_with(
             v["sender"], v["sender_sign_seed"], v["recipient"], v["recipient_message_public"],

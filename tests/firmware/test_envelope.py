@@ -114,7 +114,7 @@ attempt("timestamp_old", lambda: envelope.open_frame(frame, "bob", bm, known, 17
 attempt("timestamp_future", lambda: envelope.open_frame(frame, "bob", bm, known, 1700000000000 - 300001))
 envelope.open_frame(frame, "bob", bm, known, 1700000000000, cache)
 attempt("replay", lambda: envelope.open_frame(frame, "bob", bm, known, 1700000000000, cache))
-attempt("directory", lambda: directory.verify_lookup({"response": {}}, "alice", aS))
+attempt("directory", lambda: directory.verify_lookup({"response": {}}, "alice", aS, 1700000000))
 attempt("seal_too_long", lambda: envelope.seal("alice", as_, "bob", bM, "x" * 3100, 1))
 attempt("seal_low_order", lambda: envelope.seal("alice", as_, "bob", bytes(32), "hi", 1))
 attempt("seal_bad_name", lambda: envelope.seal("Alice", as_, "bob", bM, "hi", 1))
@@ -144,11 +144,15 @@ from binascii import a2b_base64
 from nes.proto import directory
 case = json.loads(sys.stdin.read())
 try:
-    m, s = directory.verify_lookup(case["answer"], case["username"], a2b_base64(case["server"]))
+    m, s = directory.verify_lookup(case["answer"], case["username"], a2b_base64(case["server"]),
+                                   case["now"])
     print("OK", m == a2b_base64(case["m"]), s == a2b_base64(case["s"]))
 except Exception as e:
     print(type(e).__name__)
 """
+
+
+NOW_S = 1_700_000_000
 
 
 def _b64(raw):
@@ -170,9 +174,7 @@ def test_lookup_answers(micropython, change, expect):
     """Answers signed by the host's key-server code, checked by the firmware."""
     server_seed, server_public = signing.generate()
     m, s = os.urandom(32), os.urandom(32)
-    answer = {"response": {"username": "alice", "public_key_message": _b64(m),
-                           "public_key_sign": _b64(s)},
-              "signature": directory.sign_lookup(server_seed, "alice", m, s)}
+    answer = directory.sign_answer(server_seed, "alice", 1, NOW_S, NOW_S + 86400, (m, s))
     username = "alice"
     if change == "other_name":
         answer["response"]["username"] = "mallory"
@@ -193,7 +195,7 @@ def test_lookup_answers(micropython, change, expect):
     elif change == "extra_member":
         answer["response"]["note"] = "unsigned, ignored"
     case = {"answer": answer, "username": username, "server": _b64(server_public),
-            "m": _b64(m), "s": _b64(s)}
+            "m": _b64(m), "s": _b64(s), "now": NOW_S}
     out = micropython(LOOKUP, stdin=json.dumps(case).encode()).check().stdout.strip()
     assert out == expect
 

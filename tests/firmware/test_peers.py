@@ -1,20 +1,26 @@
 """The board's key cache (firmware/nes/peers.py) under the MicroPython unix
-port against the real key server: sending to a pinned name asks the server
-again, refuses a name it no longer knows (keeping the pin, so keys served
-later for a re-registered name are reported, not pinned silently), and falls
-back to the pin when the server cannot be reached; opening a frame from a
-pinned sender needs no lookup."""
+port against the real key server and a key server in the middle: answers are
+verified with their freshness (PROTOCOL §10); a pinned name is asked again
+only once its answer is older than the refresh interval; a signed "no such
+user" refuses the name at once (keeping the pin, so keys served later for a
+re-registered name are reported, not pinned silently); without the key server
+the pin is used only while its last answer is unexpired (fail closed);
+rollback, expired, future and unsigned or badly signed 404 answers are
+refused; opening a frame from a pinned sender needs no lookup."""
 import base64
 import json
+import time
 
 import pytest
+
+from host_tools.protocol import directory
 
 # One step of the board's life: a fresh interpreter with the key cache on
 # `path`, one Peers call, its outcome on the last line.
 STEP = """
 from nes.crypto import b64
 from nes.peers import Peers
-peers = Peers(%r, b64.decode(%r), %r)
+peers = Peers(%r, b64.decode(%r), %r, refresh=%d)
 try:
     found = peers.%s(%r)
     if isinstance(found, bytes):  # sign_key
@@ -23,20 +29,28 @@ try:
 except Exception as exc:
     print("->", type(exc).__name__, exc)
 """
+ALWAYS = 0  # refresh interval: ask the key server on every send
+HOURLY = 3600
+
+
+def step(micropython, url, server_key_b64, path, call, name, refresh=ALWAYS):
+    """(what the board printed, the outcome line) of one Peers call."""
+    run = micropython(STEP % (url, server_key_b64, str(path), refresh, call, name)).check()
+    lines = run.stdout.splitlines()
+    return "\n".join(lines[:-1]), lines[-1]
 
 
 @pytest.fixture
 def board(micropython, keyserver, tmp_path):
-    """board(call, name) -> (what it printed, the outcome line) of one Peers call."""
+    """board(call, name, refresh=ALWAYS) -> (printed, outcome) against the real key server."""
     path = tmp_path / "peers.json"
 
-    def step(call, name):
-        run = micropython(STEP % (keyserver.url, keyserver.public_key_b64, str(path), call, name)).check()
-        lines = run.stdout.splitlines()
-        return "\n".join(lines[:-1]), lines[-1]
+    def call(what, name, refresh=ALWAYS):
+        return step(micropython, keyserver.url, keyserver.public_key_b64, path, what, name, refresh)
 
-    step.pins = lambda: json.loads(path.read_text()) if path.exists() else {}
-    return step
+    call.path = path
+    call.pins = lambda: json.loads(path.read_text()) if path.exists() else {}
+    return call
 
 
 def keys_of(answer):
@@ -44,13 +58,25 @@ def keys_of(answer):
     return [response["public_key_message"], response["public_key_sign"]]
 
 
-def test_a_pinned_active_user_gets_the_key_servers_keys(board, keyserver):
-    bob = keys_of(keyserver.register_and_activate("bob"))
-
-    assert board("keys", "bob") == ("", "-> %s" % bob)  # first lookup: pinned
-    assert board.pins() == {"bob": bob}
+def test_a_first_lookup_is_pinned_with_its_answer(board, keyserver):
+    answer = keyserver.register_and_activate("bob")
+    bob = keys_of(answer)
+    assert board("keys", "bob") == ("", "-> %s" % bob)
+    pin = board.pins()["bob"]
+    response = answer["response"]
+    assert pin[:4] == bob + [response["serial"], response["expires_at"]]
+    assert abs(pin[4] - time.time()) < 600 and pin[5] == 0  # checked now, not gone
     assert board("keys", "bob") == ("", "-> %s" % bob)  # asked again, same keys
-    assert board.pins() == {"bob": bob}
+
+
+def test_a_pinned_name_is_asked_again_only_after_the_refresh_interval(board, keyserver):
+    bob = keys_of(keyserver.register_and_activate("bob"))
+    board("keys", "bob", HOURLY)
+    keyserver.stop()
+    assert board("keys", "bob", HOURLY) == ("", "-> %s" % bob), "looked up within the interval"
+    said, outcome = board("keys", "bob", ALWAYS)
+    assert said.startswith("peers: cannot reach the key server (OSError: "), said
+    assert outcome == "-> %s" % bob
 
 
 def test_a_pinned_user_who_deactivated_is_refused_and_the_pin_kept(board, keyserver):
@@ -58,10 +84,12 @@ def test_a_pinned_user_who_deactivated_is_refused_and_the_pin_kept(board, keyser
     board("keys", "bob")
     assert keyserver.deactivate("bob")[1]["status"] == "deactivated"
 
-    assert board("keys", "bob") == ("", "-> None")  # app.send: "the key server does not know bob"
-    assert board.pins() == {"bob": bob}
+    assert board("keys", "bob") == ("", "-> None")  # app.send: "... says bob has no keys any more"
+    assert board.pins()["bob"][:2] == bob and board.pins()["bob"][5] == 1  # gone
     # a frame bob sent before he left is still opened with the pin
     assert board("sign_key", "bob")[1] == "-> %s" % bob[1:]
+    # refused without asking again, even when the key server is not reached
+    assert board("keys", "bob", HOURLY) == ("", "-> None")
 
     # whoever registers the free name next does not inherit bob's place on the board
     newcomer = keys_of(keyserver.register_and_activate("bob", email="someone-else@example.org"))
@@ -69,12 +97,12 @@ def test_a_pinned_user_who_deactivated_is_refused_and_the_pin_kept(board, keyser
     assert said == ""
     assert outcome.startswith("-> KeyChangedError the key server now has other keys for bob"), outcome
     assert "nes.trust('bob')" in outcome
-    assert board.pins() == {"bob": bob}
+    assert board.pins()["bob"][:2] == bob
     assert board("trust", "bob")[1] == "-> %s" % newcomer
     assert board("keys", "bob")[1] == "-> %s" % newcomer
 
 
-def test_a_pinned_user_is_sent_to_from_the_pin_while_the_key_server_is_down(board, keyserver):
+def test_without_the_key_server_a_pin_is_used_only_until_its_answer_expires(board, keyserver):
     bob = keys_of(keyserver.register_and_activate("bob"))
     keyserver.register_and_activate("carol")
     board("keys", "bob")
@@ -82,35 +110,69 @@ def test_a_pinned_user_is_sent_to_from_the_pin_while_the_key_server_is_down(boar
 
     said, outcome = board("keys", "bob")
     assert outcome == "-> %s" % bob
-    assert said.startswith("peers: cannot check the keys of bob with the key server (OSError: "), said
-    assert said.endswith("sealing with the pinned keys"), said
+    assert said.startswith("peers: cannot reach the key server (OSError: "), said
+    assert "sealing to bob with the pinned keys, last confirmed 20" in said, said
     assert board("sign_key", "bob") == ("", "-> %s" % bob[1:])
     # without a pin there is nothing to fall back to
     assert board("keys", "carol")[1].startswith("-> OSError ")
-    assert board.pins() == {"bob": bob}
+
+    pins = board.pins()
+    pins["bob"][3] = pins["bob"][4] - 3600  # its last answer expired an hour before it was checked
+    board.path.write_text(json.dumps(pins))
+    said, outcome = board("keys", "bob")
+    assert outcome.startswith("-> DirectoryError cannot reach the key server to confirm the keys of "
+                              "bob (OSError: "), outcome
+    assert "they were last confirmed 20" in outcome and "that answer has expired" in outcome
 
 
-@pytest.mark.parametrize("served", ["the pinned keys", "other keys"])
-def test_a_forged_answer_gets_no_further_than_the_pin(micropython, keyserver, json_server, tmp_path,
-                                                      served):
-    """An answer with the pinned keys is taken without its signature checked;
-    it could only have the board do what it does offline. One with other
-    keys is checked, fails, and the board seals with its pin all the same."""
+def signed(keyserver, serial, issued_at, keys, seed=None):
+    """(status, body) of an answer signed with the test server's key (or `seed`)."""
+    raw = None if keys is None else tuple(base64.b64decode(k) for k in keys)
+    answer = directory.sign_answer(seed or keyserver.accounts.server_key.seed, "bob", serial,
+                                   issued_at, issued_at + 86400, raw)
+    return (200 if keys else 404), json.dumps(answer).encode()
+
+
+NOW = int(time.time())
+BAD_ANSWERS = {
+    "rollback": (lambda ks, bob: signed(ks, 4, NOW, bob),
+                 "RollbackError answer for bob has serial 4, older than serial 5 seen before"),
+    "expired": (lambda ks, bob: signed(ks, 5, NOW - 2 * 86400, bob),
+                "StaleAnswerError answer for bob expired"),
+    "issued in the future": (lambda ks, bob: signed(ks, 5, NOW + 3600, bob),
+                             "StaleAnswerError answer for bob was issued"),
+    "unsigned 404": (lambda ks, bob: (404, b'{"error": "no such user", "status": 404}'),
+                     "DirectoryError answer has no signed response object"),
+    "404 signed by another key": (lambda ks, bob: signed(ks, 6, NOW, None, b"\x09" * 32),
+                                  "DirectoryError key-server signature does not verify"),
+    "key answer signed by nobody": (lambda ks, bob: signed(ks, 6, NOW, bob, b"\x09" * 32),
+                                    "DirectoryError key-server signature does not verify"),
+}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_ANSWERS))
+def test_a_bad_answer_for_a_pinned_name_is_refused(micropython, keyserver, json_server, tmp_path, bad):
+    """A key server in the middle serves the board an answer it must refuse:
+    the send fails with the reason, and the pin stays as it was."""
     bob = keys_of(keyserver.register_and_activate("bob"))
-    other = keys_of(keyserver.register_and_activate("mallory"))
     path = tmp_path / "peers.json"
-    path.write_text(json.dumps({"bob": bob}))
-    keys = bob if served == "the pinned keys" else other
-    forged = json.dumps({"response": {"username": "bob", "public_key_message": keys[0],
-                                      "public_key_sign": keys[1]},
-                         "signature": base64.b64encode(bytes(64)).decode()}).encode()
-    forger = json_server(lambda path: forged)  # signed by nobody
-    run = micropython(STEP % (forger.url, keyserver.public_key_b64, str(path), "keys", "bob")).check()
-    said, outcome = "\n".join(run.stdout.splitlines()[:-1]), run.stdout.splitlines()[-1]
-    assert outcome == "-> %s" % bob
-    if served == "the pinned keys":
-        assert said == ""
-    else:
-        assert said.startswith("peers: cannot check the keys of bob with the key server (DirectoryError: "
-                               "key-server signature does not verify"), said
-    assert json.loads(path.read_text()) == {"bob": bob}
+    pin = bob + [5, NOW + 86400, NOW - 7200, 0]  # serial 5, checked two hours ago
+    path.write_text(json.dumps({"bob": pin}))
+    make, expected = BAD_ANSWERS[bad]
+    served = make(keyserver, bob)
+    forger = json_server(lambda p: served)
+    said, outcome = step(micropython, forger.url, keyserver.public_key_b64, path, "keys", "bob", HOURLY)
+    assert forger.asked == ["/users/bob"]
+    assert said == "" and outcome.startswith("-> " + expected), outcome
+    assert json.loads(path.read_text()) == {"bob": pin}
+
+
+def test_the_no_such_user_statement_never_verifies_as_keys(micropython, keyserver, json_server, tmp_path):
+    """A signed "no such user" with keys added and served as 200 is refused."""
+    bob = keys_of(keyserver.register_and_activate("bob"))
+    answer = json.loads(signed(keyserver, 6, NOW, None)[1])
+    answer["response"].update(public_key_message=bob[0], public_key_sign=bob[1])
+    forger = json_server(lambda p: json.dumps(answer).encode())
+    outcome = step(micropython, forger.url, keyserver.public_key_b64, tmp_path / "peers.json",
+                   "keys", "bob")[1]
+    assert outcome == "-> DirectoryError key-server signature does not verify with the pinned key"

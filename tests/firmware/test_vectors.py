@@ -1,4 +1,5 @@
-"""Every tests/vectors/*.vec file (docs/PROTOCOL.md §12) through the firmware
+"""Every tests/vectors/*.vec file and every lookup vector in tests/vectors/lookup/
+(docs/PROTOCOL.md §10, §12) through the firmware
 under the MicroPython unix port: for `ok`, seal_with reproduces the frame
 byte for byte and opening gives the fields; otherwise the last open raises
 the named class. One MicroPython process runs them all (run_vectors.py)."""
@@ -30,10 +31,14 @@ def test_there_are_enough_vectors():
     assert len(FILES) >= MIN_VECTORS, "only %d vector files in %s" % (len(FILES), VECTORS)
 
 
-def test_every_file_was_run(report):
+def check_every_file_was_run(report, files):
     results, closing = report
-    assert sorted(results) == [p.name for p in FILES]
-    assert closing == "%d passed, 0 failed" % len(FILES)
+    assert sorted(results) == [p.name for p in files]
+    assert closing == "%d passed, 0 failed" % len(files)
+
+
+def test_every_file_was_run(report):
+    check_every_file_was_run(report, FILES)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -57,3 +62,20 @@ def test_runner_reports_a_wrong_vector(micropython, tmp_path):
     assert results["changed_outcome.vec"] == "opened, expected FormatError"
     assert results["changed_frame.vec"] == "seal_with does not reproduce the frame"
     assert closing == "1 passed, 2 failed"
+
+
+LOOKUP_FILES = sorted((VECTORS / "lookup").glob("*.vec"))
+
+
+@pytest.fixture(scope="module")
+def lookup_report(micropython):
+    return run_vectors(micropython, VECTORS / "lookup")
+
+
+def test_every_lookup_file_was_run(lookup_report):
+    check_every_file_was_run(lookup_report, LOOKUP_FILES)
+
+
+@pytest.mark.parametrize("path", LOOKUP_FILES, ids=lambda p: p.stem)
+def test_lookup_vector(lookup_report, path):
+    assert lookup_report[0].get(path.name) == "PASS"

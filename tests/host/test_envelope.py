@@ -411,29 +411,29 @@ SERVER_SEED = b"\x42" * 32
 SERVER_PUBLIC = signing.public_key(SERVER_SEED)
 
 
+ISSUED = 1_700_000_000
+
+
 def answer_for(name, message_public=BOB.message_public, sign_public=BOB.sign_public,
                signed_name=None):
-    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
-    return {
-        "response": {"username": name, "public_key_message": b64(message_public),
-                     "public_key_sign": b64(sign_public), "note": "unsigned extra"},
-        "signature": directory.sign_lookup(SERVER_SEED, signed_name or name,
-                                           message_public, sign_public),
-    }
+    answer = directory.sign_answer(SERVER_SEED, signed_name or name, 1, ISSUED, ISSUED + 86400,
+                                   (message_public, sign_public))
+    answer["response"].update(username=name, note="unsigned extra")
+    return answer
 
 
 def test_verify_lookup_accepts_a_signed_answer():
-    assert directory.verify_lookup(answer_for("bob"), "bob", SERVER_PUBLIC) == (
+    assert directory.verify_lookup(answer_for("bob"), "bob", SERVER_PUBLIC, ISSUED) == (
         BOB.message_public, BOB.sign_public)
 
 
 def test_verify_lookup_rejects_an_answer_for_another_username():
     with pytest.raises(DirectoryError):
-        directory.verify_lookup(answer_for("carol"), "bob", SERVER_PUBLIC)
+        directory.verify_lookup(answer_for("carol"), "bob", SERVER_PUBLIC, ISSUED)
     forged = answer_for("carol")
     forged["response"]["username"] = "bob"
     with pytest.raises(DirectoryError):
-        directory.verify_lookup(forged, "bob", SERVER_PUBLIC)
+        directory.verify_lookup(forged, "bob", SERVER_PUBLIC, ISSUED)
 
 
 @pytest.mark.parametrize("change", [
@@ -450,9 +450,9 @@ def test_verify_lookup_rejects_altered_answers(change):
     answer = answer_for("bob")
     change(answer)
     with pytest.raises(DirectoryError):
-        directory.verify_lookup(answer, "bob", SERVER_PUBLIC)
+        directory.verify_lookup(answer, "bob", SERVER_PUBLIC, ISSUED)
 
 
 def test_verify_lookup_rejects_another_server_key():
     with pytest.raises(DirectoryError):
-        directory.verify_lookup(answer_for("bob"), "bob", signing.public_key(b"\x43" * 32))
+        directory.verify_lookup(answer_for("bob"), "bob", signing.public_key(b"\x43" * 32), ISSUED)

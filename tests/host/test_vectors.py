@@ -1,11 +1,12 @@
 """Every file in tests/vectors/ through the host implementation (docs/PROTOCOL.md §12),
 and the files are exactly what tests/vectors/generate.py writes."""
+import json
 import subprocess
 import sys
 
 import pytest
 
-from host_tools.protocol import envelope, errors, vectorfile
+from host_tools.protocol import directory, envelope, errors, vectorfile
 from host_tools.protocol.replay import ReplayCache
 from tests.fixtures.paths import ROOT, VECTORS
 
@@ -68,3 +69,41 @@ def test_generator_reproduces_the_committed_vectors(tmp_path):
     assert sorted(fresh) == sorted(committed)
     changed = [name for name in fresh if fresh[name] != committed[name]]
     assert not changed, "run tests/vectors/generate.py: %s differ" % changed
+
+
+# -- key-server answers: tests/vectors/lookup/ (docs/PROTOCOL.md §10, §12) ---------------
+
+LOOKUP_FILES = sorted((VECTORS / "lookup").glob("*.vec"))
+LOOKUP_OUTCOMES = {"keys", "absent"} | set(errors.DIRECTORY_ERROR_CLASSES)
+
+
+def read_lookup(v):
+    return directory.read_answer(v["status"], json.loads(v["body"]), v["username"],
+                                 v["server_sign_public"], v["now"], v["seen_serial"])
+
+
+def test_every_lookup_outcome_has_vectors():
+    assert {vectorfile.parse_lookup(p.read_text(encoding="utf-8"))["expect"]
+            for p in LOOKUP_FILES} == LOOKUP_OUTCOMES
+
+
+@pytest.mark.parametrize("path", LOOKUP_FILES, ids=lambda p: p.stem)
+def test_lookup_vector(path):
+    text = path.read_text(encoding="utf-8")
+    v = vectorfile.parse_lookup(text)
+    assert vectorfile.dumps_lookup(v) == text
+    if v["expect"] in ("keys", "absent"):
+        keys = (v["public_key_message"], v["public_key_sign"]) if v["expect"] == "keys" else None
+        assert read_lookup(v) == directory.Answer(v["username"], keys, v["serial"],
+                                                  v["issued_at"], v["expires_at"])
+        return
+    with pytest.raises(errors.DirectoryError) as failure:
+        read_lookup(v)
+    assert type(failure.value).__name__ == v["expect"]
+
+
+def test_generator_reproduces_the_committed_lookup_vectors(tmp_path):
+    subprocess.run([sys.executable, str(VECTORS / "generate.py"), str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True)
+    fresh = {p.name: p.read_bytes() for p in (tmp_path / "lookup").glob("*.vec")}
+    assert fresh == {p.name: p.read_bytes() for p in LOOKUP_FILES}

@@ -2,6 +2,7 @@
 with its e-mail going through a real SMTP server (aiosmtpd): every status code
 of docs/KEYSERVER.md."""
 import base64
+import re
 
 import pytest
 
@@ -31,8 +32,9 @@ def test_register_activate_lookup_deactivate(keyserver):
 
     status, answer = keyserver.lookup("alice")
     assert status == 200
+    times = {f: answer["response"][f] for f in ("issued_at", "expires_at")}
     assert answer["response"] == {"username": "alice", "public_key_message": keys[0],
-                                  "public_key_sign": keys[1]}
+                                  "public_key_sign": keys[1], "serial": 1, **times}
     served_key = base64.b64decode(keyserver.get("/key").json()["public_key"])
     assert served_key == keyserver.public_key
     assert verify_lookup(answer, "alice", served_key) == tuple(base64.b64decode(k) for k in keys)
@@ -41,7 +43,8 @@ def test_register_activate_lookup_deactivate(keyserver):
 
     status, body = keyserver.deactivate("alice")
     assert (status, body["status"]) == (200, "deactivated")
-    assert keyserver.lookup("alice")[0] == 404
+    status, gone = keyserver.lookup("alice")
+    assert status == 404 and gone["response"]["serial"] == 2
     assert keyserver.register("alice", "new@example.org", *random_keys())[0] == 201, "name not freed"
 
 
@@ -210,7 +213,7 @@ def test_openapi_document_matches_the_routes(keyserver):
     assert doc["openapi"].startswith("3.")
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     served = {
-        (rule.rule.replace("<", "{").replace(">", "}"), method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in keyserver.app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }

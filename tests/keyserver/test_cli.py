@@ -1,6 +1,7 @@
 """The nes-keyserver command: init (key file, --force), purge, serve, and
 its error reporting (message on stderr, exit status 1)."""
 import base64
+import json
 import os
 import stat
 import subprocess
@@ -107,3 +108,25 @@ def test_serve_runs_the_console_mail_server(tmp_path):
         out = proc.communicate(timeout=10)[0]
     assert "To: alice@example.org" in out
     assert "%s/users/alice/" % base in out
+
+
+def test_resign_publishes_active_users_stored_without_an_answer(instance, capsys):
+    """An account activated by a version without lookup answers is served once
+    `nes-keyserver resign` ran."""
+    assert cli.main(["init"]) == 0
+    server_key = public_key_printed(capsys.readouterr().out)
+    store = Store("sqlite:///%s" % (instance / "keyserver.sqlite3"))
+    keys = [base64.b64encode(bytes([n]) * 32).decode() for n in (1, 2)]
+    with store.transaction() as tx:
+        tx.insert_pending("old", "old@example.org", *keys, 1000, 2**40)
+        tx.activate("old", "an old-style signature")
+    assert store.answer("old") is None
+    capsys.readouterr()
+    assert cli.main(["resign"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == "signed 1 lookup answer"
+    status, body, serial, _, _ = store.answer("old")
+    answer = json.loads(body)
+    verify_lookup(answer, "old", server_key)
+    assert (status, serial) == (200, 1)
+    store.dispose()

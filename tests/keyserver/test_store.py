@@ -136,14 +136,45 @@ def test_delete_active_removes_the_account_and_its_tokens(store):
     assert store.count_users() == 0 and store.tokens_for("alice") == []
 
 
-def test_resign_replaces_the_signatures_of_active_accounts(store):
+def test_serials_grow_with_every_change_and_outlive_the_account(store):
+    """bump_serial: 1 for a name's first change, +1 for each later one, kept
+    (with the stored answer) after the account is gone."""
+    pending(store, "alice")
+    with store.transaction() as tx:
+        assert tx.bump_serial("alice") == 1
+        tx.store_answer("alice", 200, b'{"keys":1}', NOW, NOW + 10)
+        tx.activate("alice", "sig")
+    with store.transaction() as tx:
+        assert tx.delete_active("alice")
+        assert tx.bump_serial("alice") == 2
+        tx.store_answer("alice", 404, b'{"gone":2}', NOW + 1, NOW + 11)
+    assert store.count_users() == 0
+    assert store.answer("alice") == (404, b'{"gone":2}', 2, NOW + 1, NOW + 11)
+    with store.transaction() as tx:
+        assert tx.bump_serial("alice") == 3
+    assert store.answer("nobody") is None
+
+
+def test_a_re_signed_answer_is_stored_only_over_the_one_it_replaces(store):
+    with store.transaction() as tx:
+        tx.bump_serial("bob")
+        tx.store_answer("bob", 200, b"old", NOW, NOW + 10)
+    store.replace_answer("bob", 1, NOW, b"new", NOW + 5, NOW + 15)
+    store.replace_answer("bob", 1, NOW, b"late", NOW + 6, NOW + 16)  # raced: not over "new"
+    assert store.answer("bob") == (200, b"new", 1, NOW + 5, NOW + 15)
+
+
+def test_unpublished_lists_active_accounts_without_an_answer(store):
     pending(store, "alice")
     pending(store, "bob")
     with store.transaction() as tx:
         tx.activate("alice", "old")
+        tx.activate("bob", "old")
+        tx.bump_serial("bob")
     with store.transaction() as tx:
-        assert tx.resign(lambda name, m, s: "%s:%s:%s" % (name, m[:2], s[:2])) == 1
-    assert store.lookup("alice").signature == "alice:AA:BB"
+        assert [row.username for row in tx.unpublished()] == ["alice"]
+        tx.set_signature("alice", "new")
+    assert store.lookup("alice").signature == "new"
 
 
 def test_ping(store):
@@ -162,3 +193,12 @@ def test_token_matching():
     assert tokens.find(rows, token) is rows[1]
     assert tokens.find(rows, token[:-1]) is None
     assert tokens.find(rows, "\u00e9") is None
+
+
+def test_the_lookup_read_replaces_a_lost_connection(store):
+    with store.transaction() as tx:
+        tx.bump_serial("bob")
+        tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
+    assert store.answer("bob")[1] == b"answer"
+    store._local.conn.driver_connection.close()  # the database dropped it, say
+    assert store.answer("bob")[1] == b"answer"

@@ -5,19 +5,14 @@ was answered 201 is stored exactly as registered, nothing is half-written (an
 account without its token, a token without its account), mailed links of
 registrations that never committed are a clean 404, and the restarted server
 carries on."""
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
 from host_tools.protocol.directory import verify_lookup
-from keyserver import serverkey
+from tests.fixtures.gunicorn import Gunicorn
 from tests.fixtures.keyserver import http
-from tests.fixtures.paths import free_port, wait_for_port
 from tests.reliability.registrations import (
     NO_ANSWER, body, mailed_token, post, problems_with_answers, store_problems, token_matches,
 )
@@ -26,50 +21,6 @@ ATTEMPTS = 400
 CLIENTS = 12
 KILL_AFTER = 60  # 201 answers seen before the kill
 JSON = {"Accept": "application/json"}
-
-
-class Gunicorn:
-    """The key server as its production command, in a process group of its own."""
-
-    def __init__(self, workdir, database_url, smtp):
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        key_file = workdir / "server.key"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("NES_KEYSERVER_")}
-        self.env.update({
-            "NES_KEYSERVER_INSTANCE_PATH": str(workdir),
-            "NES_KEYSERVER_DATABASE_URL": database_url,
-            "NES_KEYSERVER_SERVER_KEY_FILE": str(key_file),
-            "NES_KEYSERVER_MAIL_HOST": smtp.host,
-            "NES_KEYSERVER_MAIL_PORT": str(smtp.port),
-            "NES_KEYSERVER_PUBLIC_URL": self.url,
-            "NES_KEYSERVER_RATE_LIMIT_REGISTER": "100000 per minute",
-            "NES_KEYSERVER_RATE_LIMIT_TOKEN": "100000 per minute",
-        })
-        self.log = workdir / "gunicorn.log"
-        self.proc = None
-        # docs/KEYSERVER.md: `nes-keyserver init` once (key and tables), then the workers.
-        bindir = os.path.dirname(sys.executable)
-        subprocess.run([os.path.join(bindir, "nes-keyserver"), "init"], env=self.env, check=True,
-                       capture_output=True)
-        self.public_key = serverkey.load(str(key_file)).public
-
-    def start(self):
-        exe = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [exe, "--workers", "2", "--threads", "4", "--bind", "127.0.0.1:%d" % self.port,
-                 "keyserver:create_app()"],
-                env=self.env, stdout=log, stderr=log, start_new_session=True,
-            )
-        wait_for_port(self.port, timeout=30, proc=self.proc)
-        return self
-
-    def kill(self):
-        """SIGKILL to the master and its workers together: nobody gets to clean up."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

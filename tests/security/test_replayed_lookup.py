@@ -66,13 +66,13 @@ def _firmware_verdicts(micropython, tmp_path, cases, server_public):
     path = tmp_path / "answers.json"
     path.write_text(json.dumps([[answer, name] for answer, name in cases]))
     code = (
-        "import json, binascii\n"
+        "import json, binascii, time\n"
         "from nes.proto.directory import verify_lookup\n"
         "from nes.proto.errors import DirectoryError\n"
         "key = binascii.a2b_base64(%r)\n"
         "for answer, name in json.load(open(%r)):\n"
         "    try:\n"
-        "        verify_lookup(answer, name, key)\n"
+        "        verify_lookup(answer, name, key, int(time.time()))\n"
         "        print('ok')\n"
         "    except DirectoryError:\n"
         "        print('DirectoryError')\n" % (server_public, str(path)))

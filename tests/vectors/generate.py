@@ -11,15 +11,17 @@ steps of §6 with one input replaced and recomputes a valid MAC.
 """
 import base64
 import hashlib
+import json
 import pathlib
 import sys
 from typing import NamedTuple
 
 from Crypto.Cipher import AES
 
-from host_tools.protocol import envelope, inner, signing, vectorfile, x25519
+from host_tools.protocol import directory, envelope, inner, signing, vectorfile, x25519
 from host_tools.protocol.constants import (
-    MAX_AGE_MS, MAX_FRAME_BYTES, MAX_INNER_BYTES, MAX_SKEW_MS, MAX_TIMESTAMP, TAG_BYTES,
+    LOOKUP_KEYS_LABEL, MAX_AGE_MS, MAX_FRAME_BYTES, MAX_INNER_BYTES, MAX_LOOKUP_SKEW_S,
+    MAX_SKEW_MS, MAX_TIMESTAMP, TAG_BYTES,
 )
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -458,6 +460,115 @@ def outcome_vectors():
            opens=2, sealing=sealing)
 
 
+# -- key-server answers (§10) -------------------------------------------------
+
+SERVER_SEED = fixed("server/sign")
+OTHER_SERVER_SEED = fixed("other server/sign")
+LOOKUP_NOW = NOW // 1000
+ISSUED = LOOKUP_NOW - 600
+EXPIRES = ISSUED + 86400
+LOOKUPS = []
+
+
+def body_text(answer):
+    return json.dumps(answer, separators=(",", ":")).encode("ascii")
+
+
+def answer(name="bob", serial=3, issued_at=ISSUED, expires_at=EXPIRES, keys=BOB, seed=SERVER_SEED):
+    """A signed answer object: keys of `keys` (a User), or "no such user" for None."""
+    pair = None if keys is None else (keys.message_public, keys.sign_public)
+    return directory.sign_answer(seed, name, serial, issued_at, expires_at, pair)
+
+
+def lookup(name, scenario, status, obj, expect, *, now=LOOKUP_NOW, seen_serial=0, asked="bob"):
+    v = {"scenario": scenario, "server_sign_seed": SERVER_SEED,
+         "server_sign_public": signing.public_key(SERVER_SEED), "username": asked, "now": now,
+         "seen_serial": seen_serial, "status": status,
+         "body": obj if isinstance(obj, bytes) else body_text(obj), "expect": expect}
+    if expect in ("keys", "absent"):
+        entry = obj["response"]
+        if expect == "keys":
+            v["public_key_message"] = base64.b64decode(entry["public_key_message"])
+            v["public_key_sign"] = base64.b64decode(entry["public_key_sign"])
+        v.update(serial=entry["serial"], issued_at=entry["issued_at"], expires_at=entry["expires_at"])
+    LOOKUPS.append((name, v))
+
+
+def altered(obj, **members):
+    obj = json.loads(json.dumps(obj))
+    obj["response"].update(members)
+    return obj
+
+
+def lookup_success_vectors():
+    lookup("keys_fresh", "a signed key answer, first lookup of the name", 200, answer(), "keys")
+    lookup("keys_same_serial", "the serial already seen for the name", 200, answer(), "keys",
+           seen_serial=3)
+    extra = answer()
+    extra["note"] = "unsigned"
+    extra["response"]["note"] = "unsigned"
+    lookup("keys_extra_members", "unsigned extra members are ignored", 200, extra, "keys")
+    lookup("keys_expiry_within_skew", "now is MAX_LOOKUP_SKEW_S - 1 after expires_at", 200,
+           answer(), "keys", now=EXPIRES + MAX_LOOKUP_SKEW_S - 1)
+    lookup("keys_issued_within_skew", "issued_at is MAX_LOOKUP_SKEW_S after now", 200,
+           answer(issued_at=LOOKUP_NOW + MAX_LOOKUP_SKEW_S), "keys")
+    lookup("absent_signed", "a signed no-such-user after the name was deactivated", 404,
+           answer(serial=4, keys=None), "absent", seen_serial=3)
+
+
+def lookup_failure_vectors():
+    lookup("absent_unsigned", "a 404 without a signed statement", 404,
+           {"error": "no such user"}, "DirectoryError", seen_serial=3)
+    lookup("absent_other_server", "a no-such-user signed by another server key", 404,
+           answer(serial=4, keys=None, seed=OTHER_SERVER_SEED), "DirectoryError")
+    absent = answer(serial=4, keys=None)
+    as_keys = altered(absent, public_key_message=answer()["response"]["public_key_message"],
+                      public_key_sign=answer()["response"]["public_key_sign"])
+    lookup("absent_served_as_keys", "a no-such-user statement with keys added, served as 200",
+           200, as_keys, "DirectoryError")
+    keys = answer()
+    as_absent = {"error": "no such user", "signature": keys["signature"], "response": {
+        f: keys["response"][f] for f in ("username", "serial", "issued_at", "expires_at")}}
+    lookup("keys_served_as_absent", "a key answer's signature on a 404 without the keys", 404,
+           as_absent, "DirectoryError")
+    lookup("keys_other_server", "signed by another server key", 200,
+           answer(seed=OTHER_SERVER_SEED), "DirectoryError")
+    lookup("keys_other_name", "a signed answer for carol, asked for bob", 200,
+           answer(name="carol", keys=CAROL), "DirectoryError")
+    lookup("keys_altered_serial", "serial raised after signing", 200,
+           altered(answer(), serial=9), "DirectoryError")
+    lookup("keys_altered_expiry", "expires_at extended after signing", 200,
+           altered(answer(), expires_at=EXPIRES + 86400), "DirectoryError")
+    lookup("keys_serial_string", "serial as a JSON string", 200,
+           altered(answer(), serial="3"), "DirectoryError")
+    lookup("keys_expires_before_issue", "expires_at before issued_at", 200,
+           answer(issued_at=EXPIRES + 1), "DirectoryError", now=EXPIRES)
+    old = altered(answer())
+    for field in ("serial", "issued_at", "expires_at"):
+        del old["response"][field]
+    name = b"bob"
+    old["signature"] = base64.b64encode(signing.sign(SERVER_SEED, LOOKUP_KEYS_LABEL + bytes([3]) + name
+                                                     + BOB.message_public + BOB.sign_public)).decode()
+    lookup("keys_without_freshness", "an answer without serial and times", 200, old, "DirectoryError")
+    lookup("keys_expired", "now is expires_at + MAX_LOOKUP_SKEW_S", 200, answer(),
+           "StaleAnswerError", now=EXPIRES + MAX_LOOKUP_SKEW_S)
+    lookup("keys_issued_in_future", "issued_at is MAX_LOOKUP_SKEW_S + 1 after now", 200,
+           answer(issued_at=LOOKUP_NOW + MAX_LOOKUP_SKEW_S + 1), "StaleAnswerError")
+    lookup("absent_expired", "a signed no-such-user past its expiry", 404,
+           answer(serial=4, keys=None), "StaleAnswerError", now=EXPIRES + MAX_LOOKUP_SKEW_S)
+    lookup("keys_rollback", "serial 3 after serial 4 was seen (the answer before a deactivation)",
+           200, answer(), "RollbackError", seen_serial=4)
+    lookup("absent_rollback", "a no-such-user with serial 2 after serial 3 was seen", 404,
+           answer(serial=2, keys=None), "RollbackError", seen_serial=3)
+
+
+def build_lookups():
+    LOOKUPS.clear()
+    lookup_success_vectors()
+    lookup_failure_vectors()
+    return list(LOOKUPS)
+
+
 def build():
     VECTORS.clear()
     success_vectors()
@@ -478,7 +589,13 @@ def write(outdir):
         raise SystemExit("duplicate vector names")
     for name, v in vectors:
         (outdir / (name + ".vec")).write_bytes(vectorfile.dumps(v).encode("utf-8"))
-    return names
+    lookups = outdir / "lookup"
+    lookups.mkdir(exist_ok=True)
+    for old in lookups.glob("*.vec"):
+        old.unlink()
+    for name, v in build_lookups():
+        (lookups / (name + ".vec")).write_bytes(vectorfile.dumps_lookup(v).encode("utf-8"))
+    return names + [name for name, _ in LOOKUPS]
 
 
 if __name__ == "__main__":

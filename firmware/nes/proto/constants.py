@@ -14,12 +14,14 @@ VERSION = const(0x01)
 CIPHERKEY_INFO = b"nes/1 cipherkey"
 PAYLOAD_INFO = b"nes/1 payload"
 SIGNATURE_LABEL = b"nes/1 signature"
-LOOKUP_LABEL = b"nes/1 lookup"
+LOOKUP_KEYS_LABEL = b"nes/1 lookup keys"  # the two statements of §10: neither
+LOOKUP_ABSENT_LABEL = b"nes/1 lookup absent"  # label is a prefix of the other
 
 MAX_INNER_BYTES = const(3072)
 MAX_FRAME_BYTES = const(4608)
 MAX_AGE_MS = const(86400000)
 MAX_SKEW_MS = const(300000)
+MAX_LOOKUP_SKEW_S = const(300)
 MAX_TIMESTAMP = const(9007199254740991)  # 2**53 - 1
 
 KEY_BYTES = const(32)

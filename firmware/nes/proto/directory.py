@@ -1,15 +1,34 @@
-"""Checking a key-server answer (docs/PROTOCOL.md §10) against the pinned
-server key before any of its keys is used."""
+"""Checking a key-server answer (docs/PROTOCOL.md §10) before any of its keys
+is used: the signature with the pinned server key over one of the two signed
+statements (a name's keys, or that it has none), the name, the times against
+the board's clock and the serial against the highest one seen for the name."""
 from ..crypto import b64, ed25519
-from .constants import KEY_BYTES, LOOKUP_LABEL, SIGNATURE_BYTES
+from .constants import (
+    KEY_BYTES, LOOKUP_ABSENT_LABEL, LOOKUP_KEYS_LABEL, MAX_LOOKUP_SKEW_S, SIGNATURE_BYTES,
+)
 from .errors import DirectoryError
 from .names import is_username
 
+_MAX_INT = (1 << 53) - 1
 
-def signed_bytes(username, message_public, sign_public):
-    """LOOKUP_LABEL || u8(len(U)) || U || M || S."""
+
+# Here rather than in errors.py: only a lookup loads them (heap on small boards).
+class StaleAnswerError(DirectoryError):
+    """A signed key-server answer that has expired or was issued in the future."""
+
+
+class RollbackError(DirectoryError):
+    """A signed key-server answer older (lower serial) than one already seen for the name."""
+
+
+def signed_bytes(username, serial, issued_at, expires_at, keys=None):
+    """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at) [|| M || S]."""
     name = username.encode()
-    return LOOKUP_LABEL + bytes((len(name),)) + name + message_public + sign_public
+    parts = [LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_KEYS_LABEL, bytes((len(name),)), name,
+             serial.to_bytes(8, "big"), issued_at.to_bytes(8, "big"), expires_at.to_bytes(8, "big")]
+    if keys is not None:
+        parts.extend(keys)
+    return b"".join(parts)
 
 
 def _field(obj, name, size):
@@ -25,18 +44,53 @@ def _field(obj, name, size):
     return raw
 
 
-def verify_lookup(answer, username, server_public):
-    """(message_public, sign_public) of a parsed answer for `username`,
-    or DirectoryError."""
+def _integer(obj, name):
+    value = obj.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_INT:
+        raise DirectoryError("answer has no valid %s" % name)
+    return value
+
+
+def expired(expires_at, now):
+    """True once an answer expiring at `expires_at` may no longer be used."""
+    return now >= expires_at + MAX_LOOKUP_SKEW_S
+
+
+def read_answer(status, answer, username, server_public, now, seen_serial=0):
+    """(keys or None, serial, issued_at, expires_at) of a parsed answer served
+    with HTTP `status` (200: keys (M, S); 404: "no such user", keys None) for
+    `username`; `now` in Unix seconds. DirectoryError (StaleAnswerError,
+    RollbackError) for anything that must not be used."""
+    if status != 200 and status != 404:
+        raise DirectoryError("key server answered HTTP %d" % status)
     if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
-        raise DirectoryError("answer has no response object")
+        raise DirectoryError("answer has no signed response object")
     entry = answer["response"]
     if entry.get("username") != username or not is_username(username):
         raise DirectoryError("answer is for another username")
-    message_public = _field(entry, "public_key_message", KEY_BYTES)
-    sign_public = _field(entry, "public_key_sign", KEY_BYTES)
+    keys = None
+    if status == 200:
+        keys = (_field(entry, "public_key_message", KEY_BYTES), _field(entry, "public_key_sign", KEY_BYTES))
+    serial = _integer(entry, "serial")
+    issued_at = _integer(entry, "issued_at")
+    expires_at = _integer(entry, "expires_at")
+    if issued_at > expires_at:
+        raise DirectoryError("answer for %s expires before it was issued" % username)
     signature = _field(answer, "signature", SIGNATURE_BYTES)
-    data = signed_bytes(username, message_public, sign_public)
-    if not ed25519.verify(server_public, data, signature):
+    if not ed25519.verify(server_public, signed_bytes(username, serial, issued_at, expires_at, keys),
+                          signature):
         raise DirectoryError("key-server signature does not verify with the pinned key")
-    return message_public, sign_public
+    if issued_at > now + MAX_LOOKUP_SKEW_S:
+        raise StaleAnswerError("answer for %s was issued %d s in the future of this board's clock"
+                               % (username, issued_at - now))
+    if expired(expires_at, now):
+        raise StaleAnswerError("answer for %s expired %d s ago" % (username, now - expires_at))
+    if serial < seen_serial:
+        raise RollbackError("answer for %s has serial %d, older than serial %d seen before "
+                            "(a replayed answer)" % (username, serial, seen_serial))
+    return keys, serial, issued_at, expires_at
+
+
+def verify_lookup(answer, username, server_public, now):
+    """(M, S) of a parsed 200 answer for `username`, checked as read_answer does."""
+    return read_answer(200, answer, username, server_public, now)[0]
