@@ -6,19 +6,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 UMQTT := build/lib/umqtt/simple.py
+UPLOT := host_tools/dashboard/static/vendor/uPlot.iife.min.js
 
 .PHONY: demo demo-shell test venv system-deps demo-deps broker-deps
 
 # The whole system on this machine; everything it starts stops when it ends.
 # DEMO_ARGS='--interval 30' sets the seconds between the boards' readings (10).
-demo: $(INSTALLED) demo-deps
+demo: $(INSTALLED) demo-deps $(UPLOT)
 	@$(PY) -m host_tools.dev.demo $(DEMO_ARGS)
 
 # The same, left running with instructions for poking at it; Ctrl-C stops it.
-demo-shell: $(INSTALLED) demo-deps
+demo-shell: $(INSTALLED) demo-deps $(UPLOT)
 	@$(PY) -m host_tools.dev.demo --keep $(DEMO_ARGS)
 
-test: $(INSTALLED) system-deps broker-deps $(UMQTT)
+test: $(INSTALLED) system-deps broker-deps browser-deps $(UMQTT) $(UPLOT)
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
@@ -82,3 +83,15 @@ firmware: $(INSTALLED) $(UMQTT)
 
 $(UMQTT): | $(INSTALLED)
 	$(PY) tools/fetch_umqtt.py
+
+# The dashboard's chart library, uPlot, from the npm registry (`npm pack`,
+# SHA-256 pinned in the script; never kept in the repository).
+$(UPLOT): | $(INSTALLED)
+	@tools/ensure-packages npm=npm
+	$(PY) tools/fetch_uplot.py
+
+# The browser the dashboard tests drive through Playwright (Debian's Chromium;
+# Playwright's own browser downloads are not used).
+.PHONY: browser-deps
+browser-deps:
+	@tools/ensure-packages chromium=/usr/bin/chromium

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .commands import board, chat, config, identity, messages, monitor
+from .commands import board, chat, config, dashboard, history, identity, messages, monitor
 from .errors import CommandError
 from .output import safe_text
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
@@ -51,6 +51,10 @@ COMMANDS = (
             "`nes vboard --help` lists its options", needs_settings=False),
     Command("monitor", monitor.do_monitor, monitor.add_monitor_arguments,
             "check the key server's transparency log and report the entries of your names"),
+    Command("history", history.do_history, history.add_history_arguments,
+            "export the messages and readings kept by `nes listen --store`"),
+    Command("dashboard", dashboard.do_dashboard, dashboard.add_dashboard_arguments,
+            "a local web page: your boards' readings plotted live, conversations, a send box"),
 )
 
 

@@ -8,6 +8,7 @@ import json
 import re
 import sys
 
+from . import readings
 from .protocol import errors as protocol_errors
 
 # C0 controls, DEL, C1 controls (U+009B is a one-character CSI) and the
@@ -44,20 +45,32 @@ def local_time(timestamp_ms):
 
 
 def message_line(message):
-    """`YYYY-MM-DD HH:MM:SS sender: text`, continuation lines indented."""
+    """`YYYY-MM-DD HH:MM:SS sender: text`, continuation lines indented; a
+    structured reading as one line, `temperature 21.4 C, humidity 40 %`."""
     prefix = "%s %s: " % (local_time(message.timestamp).strftime("%Y-%m-%d %H:%M:%S"), message.sender)
-    return prefix + safe_text(message.text).replace("\n", "\n" + " " * len(prefix))
+    found = readings.parse(message.text)
+    text = readings.summary(found) if found else message.text
+    return prefix + safe_text(text).replace("\n", "\n" + " " * len(prefix))
 
 
-def message_json(message):
-    """One JSON object (one line) per message."""
-    return json.dumps({
+def message_object(message):
+    """A message as a JSON-ready dict; `readings` only for a structured reading."""
+    obj = {
         "from": message.sender,
         "to": message.recipient,
         "timestamp": message.timestamp,
         "time": local_time(message.timestamp).isoformat(timespec="seconds"),
         "message": message.text,
-    }).replace("\x7f", "\\u007f")  # ensure_ascii (the default) escapes all but DEL
+    }
+    found = readings.parse(message.text)
+    if found:
+        obj["readings"] = [r.json() for r in found]
+    return obj
+
+
+def message_json(message):
+    """One JSON object (one line) per message, ASCII."""
+    return json.dumps(message_object(message)).replace("\x7f", "\\u007f")  # ensure_ascii escapes all but DEL
 
 
 def drop_reason(exc):

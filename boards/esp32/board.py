@@ -26,3 +26,10 @@ def temperature():
     if hasattr(esp32, "mcu_temperature"):
         return esp32.mcu_temperature()
     return (esp32.raw_temperature() - 32) / 1.8
+
+
+def rssi():
+    """The Wi-Fi signal strength in dBm (the `rssi` sensor)."""
+    import network
+
+    return network.WLAN(network.STA_IF).status("rssi")

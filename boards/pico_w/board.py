@@ -23,3 +23,10 @@ def temperature():
     """The RP2040 die temperature in degrees Celsius."""
     volts = _sensor.read_u16() * 3.3 / 65535
     return 27 - (volts - 0.706) / 0.001721
+
+
+def rssi():
+    """The Wi-Fi signal strength in dBm (the `rssi` sensor)."""
+    import network
+
+    return network.WLAN(network.STA_IF).status("rssi")

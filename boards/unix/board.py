@@ -4,7 +4,8 @@ host_tools/board/vboard.py). Installed as /lib/board.py.
 No Wi-Fi: the host's network is used as is. Time: the host clock, already
 right. LED: a state and a count of blinks, readable from the REPL
 (board.led_state, board.blinks). Sensor: a simulated temperature that drifts
-slowly around 21 degrees Celsius."""
+slowly around 21 degrees Celsius. Configured sensors (nes/sensors.py) are
+simulated too (nes/simulated.py)."""
 import math
 import os
 import time
@@ -40,3 +41,11 @@ def ensure(ssid=None, password=None, country=None):
 
 def sync_time():
     return True
+
+
+def sensor(spec):
+    """The driver of a configured sensor (nes/sensors.py asks): simulated,
+    from nes/simulated.py, loaded only on a board with sensors configured."""
+    from nes.simulated import Simulated
+
+    return Simulated(spec, temperature)

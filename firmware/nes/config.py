@@ -6,7 +6,8 @@
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>",
                    "refresh": 3600},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
-     "sensor": {"recipients": ["bob"], "interval": 300}}
+     "sensor": {"recipients": ["bob"], "interval": 300,
+                "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets). A configuration without a
@@ -22,6 +23,7 @@ from .proto.names import is_username
 
 PATH = storage.path("config.json")
 _REQUIRED = object()
+_SENSORS_MAX = 16
 
 
 class ConfigError(ValueError):
@@ -73,6 +75,26 @@ def _usernames(value):
         raise ValueError("must list usernames only: 3 to 32 of a-z 0-9 _ -")
 
 
+def _sensors(value):
+    if not isinstance(value, list) or len(value) > _SENSORS_MAX:
+        raise ValueError("must be a list of up to %d sensors" % _SENSORS_MAX)
+    if not value:
+        return value
+    import nes
+    from .sensorspec import check  # only on a board with sensors configured
+
+    checked = []
+    try:
+        for i, spec in enumerate(value):
+            try:
+                checked.append(check(spec))
+            except ValueError as exc:
+                raise ValueError("#%d: %s" % (i + 1, exc))
+    finally:
+        nes.unload("sensorspec")
+    return checked
+
+
 def _url(value):
     if not isinstance(value, str) or not (value.startswith("http://") or value.startswith("https://")):
         raise ValueError("must be an http:// or https:// URL")
@@ -113,6 +135,7 @@ _SCHEMA = (
     ("wifi", "country", _country, None),
     ("sensor", "recipients", _usernames, []),
     ("sensor", "interval", _integer(0, 604800), 0),
+    ("sensor", "sensors", _sensors, []),
 )
 
 

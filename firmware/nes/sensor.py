@@ -1,19 +1,38 @@
-"""Sensor posting: every `interval` seconds, the board's built-in sensor
-(board.temperature()) is read and the reading sent to each configured
-recipient as an ordinary nes/1 message."""
+"""Sensor posting: every `interval` seconds, the configured sensors
+(nes/sensors.py), or else the board's built-in one (board.temperature()),
+are read and the reading sent to each configured recipient as an ordinary
+nes/1 message, in the structured form of docs/PROTOCOL.md §14."""
 import time
 
+_BUILT_IN = "nes-reading/1\ntemperature=%.1f C"  # readings.format's text, without loading it
 
-def reading(board):
-    """The text posted: `temperature 23.4 C from esp32`."""
-    return "temperature %.1f C from %s" % (board.temperature(), board.NAME)
+
+def reading(board, sensors=None):
+    """The text posted: `nes-reading/1` and a line per quantity read
+    (`temperature=23.4 C` for the built-in sensor); None when none answered."""
+    if sensors is None:
+        value = board.temperature()
+        if value != value or not -1e6 < value < 1e6:
+            raise ValueError("not a temperature: %r" % value)
+        return _BUILT_IN % value
+    found = sensors.read()
+    if not found:
+        return None
+    from . import readings  # stays loaded, with nes.sensors, on a board with sensors configured
+
+    return readings.format(found)
 
 
 class Poster:
     """Created by the application only when recipients and an interval are configured."""
 
-    def __init__(self, board, recipients, interval_s):
+    def __init__(self, board, recipients, interval_s, specs=()):
         self.board = board
+        self.sensors = None
+        if specs:
+            from .sensors import Sensors
+
+            self.sensors = Sensors(board, specs)
         self.recipients = recipients
         self.interval_ms = interval_s * 1000
         self._next = time.ticks_ms()
@@ -30,9 +49,12 @@ class Poster:
         a failure for one recipient is reported and the others still get it."""
         self._next = time.ticks_add(time.ticks_ms(), self.interval_ms)
         try:
-            text = reading(self.board)
+            text = reading(self.board, self.sensors)
         except Exception as exc:  # a sensor fault must not stop the board
             print("sensor: cannot read: %s" % exc)
+            return
+        if text is None:
+            print("sensor: no sensor answered; nothing posted")
             return
         for name in self.recipients:
             try:

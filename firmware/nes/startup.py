@@ -71,7 +71,7 @@ def create():
     if cfg.sensor_recipients and cfg.sensor_interval:
         from .sensor import Poster
 
-        poster = Poster(board, cfg.sensor_recipients, cfg.sensor_interval)
+        poster = Poster(board, cfg.sensor_recipients, cfg.sensor_interval, cfg.sensor_sensors)
     app = App(cfg, keys, Peers(cfg.keyserver_url, cfg.keyserver_public_key, refresh=cfg.keyserver_refresh),
               replay, poster)
     app.transport = Transport(

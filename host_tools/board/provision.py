@@ -58,6 +58,7 @@ class Request:
     interval: int = None  # seconds between readings; None keeps the board's
     ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
     broker_admin: object = None  # mqtt.BrokerAddress of a dynamic-security admin login, or None
+    sensors: list = None  # sensor specs (board/sensors.py); None keeps the board's
 
 
 def _is_loopback(host):
@@ -158,6 +159,8 @@ def board_config(old, request):
         sensor["recipients"] = request.post_to
     if request.interval is not None:
         sensor["interval"] = request.interval
+    if request.sensors is not None:
+        sensor["sensors"] = request.sensors
     if sensor:
         config["sensor"] = sensor
     return config

@@ -10,6 +10,7 @@ from ..errors import CommandError
 from ..keyfiles import b64, fingerprint
 from ..mqtt import parse_broker
 from ..board.provision import Request, provision
+from ..board.sensors import parse_specs
 from ..settings import check_username
 
 
@@ -28,6 +29,9 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--sensor", action="append", metavar="KIND[:KEY=VALUE,...]",
+                        help="a sensor the board reads, e.g. dht22:pin=4 or adc:pin=34,scale=0.001,unit=V; "
+                             "repeat for more; replaces the board's list ('none': the built-in sensor only)")
     parser.add_argument("--broker-admin", metavar="URL",
                         help="tcp://ADMIN:PASSWORD@HOST[:PORT] of a Mosquitto dynamic-security admin "
                              "login: make the board's broker login there, bound to its client id")
@@ -52,7 +56,7 @@ def do_provision(state, args):
         broker=state.broker(), keyserver=state.keyserver(),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
-        ca_file=settings.ca_file,
+        ca_file=settings.ca_file, sensors=parse_specs(args.sensor),
         broker_admin=parse_broker(args.broker_admin, settings.ca_file) if args.broker_admin else None)
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from ..errors import CommandError
+from ..history import FILE_SUFFIX, History, default_path
 from ..messaging import DroppedFrame, Receiver, seal
 from ..mqtt import Session
 from ..output import drop_reason, message_json, message_line, notice
@@ -132,20 +133,32 @@ def stop_on_sigterm():
 
 def add_listen_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object per message and line")
+    parser.add_argument("--store", nargs="?", const="", metavar="FILE",
+                        help="also keep every verified message and reading in the SQLite history FILE "
+                             "(default: <state dir>/<user>%s), for `nes history`" % FILE_SUFFIX)
 
 
 def do_listen(state, args):
     identity = state.identity()
     receiver = Receiver(identity, state.directory(), state.replay_path())
     render = message_json if args.json else message_line
+    history = None if args.store is None else History(args.store or default_path(state.settings))
+
+    def show(message):
+        if history:
+            history.add(message)
+        print(render(message), flush=True)
+
     stop_on_sigterm()
     session = open_session(state, receiver, "listen")
     try:
         notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
         while True:
             if select.select([session], [], [], 1.0)[0]:
-                handle_events(session, receiver, lambda m: print(render(m), flush=True), notice)
+                handle_events(session, receiver, show, notice)
     except KeyboardInterrupt:
         pass
     finally:
         session.close()
+        if history:
+            history.close()

@@ -4,9 +4,11 @@ A key server (SQLite, its mail caught by a local SMTP sink whose activation
 links the demo follows), a private Mosquitto, the host user `alice` on the
 `nes` command line, and two virtual boards, `kitchen` and `garage`,
 provisioned with `nes provision` over mpremote. The kitchen posts its
-temperature to alice and to the garage, the garage posts to the kitchen, and
-alice sends the kitchen a text. Everything started is stopped at the end or on
-Ctrl-C; `--keep` leaves it running with instructions for poking at it.
+readings to alice and to the garage, the garage to the kitchen and alice, and
+alice sends the kitchen a text. The boards' sensors are simulated (a DHT22 in
+the kitchen; a DS18B20 and the Wi-Fi signal in the garage), and the demo ends
+with alice's `nes dashboard` plotting them. Everything started is stopped at
+the end or on Ctrl-C; `--keep` leaves it running with instructions for poking at it.
 
     python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS] [--tls]
 
@@ -35,7 +37,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NES = [sys.executable, "-m", "host_tools.cli"]
 NES_SHELL = [str(ROOT / ".venv" / "bin" / "nes")]  # as the instructions for the user spell it
 BOARDS = ("kitchen", "garage")
-POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen"}
+POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen,alice"}
+# The boards' (simulated) sensors, as `nes provision --sensor` takes them.
+SENSORS = {"kitchen": ["dht22:pin=4"], "garage": ["ds18b20:pin=5", "rssi"]}
 HOST_USER = "alice"
 STEP_TIMEOUT = 120
 
@@ -200,7 +204,7 @@ class Demo:
             self.say.step("Provisioning %s with `nes provision` over mpremote" % name)
             out = self.nes("provision", "--port", port, "--board", "unix", "--user", name,
                            "--email", "%s@demo.invalid" % name, "--post-to", POSTS_TO[name],
-                           "--interval", self.interval)
+                           "--interval", self.interval, *_flags("--sensor", SENSORS[name]))
             for line in out.splitlines():
                 if line.startswith("Board "):
                     self.say.detail(line)
@@ -209,8 +213,9 @@ class Demo:
             # The copied firmware crossed the link too, holding the same words:
             # look only after the keys were made, just before the reset.
             self.wait_console(console, "nes: running", after=console.text().rfind("NES-PUBLIC"))
-            self.say.detail("%s restarted and runs main.py, posting to %s every %ss"
-                            % (name, POSTS_TO[name].replace(",", " and "), self.interval))
+            self.say.detail("%s restarted and runs main.py, posting its %s to %s every %ss"
+                            % (name, " and ".join(SENSORS[name]), POSTS_TO[name].replace(",", " and "),
+                               self.interval))
 
     def wait_console(self, console, text, after=0, timeout=STEP_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -221,8 +226,9 @@ class Demo:
             time.sleep(0.1)
 
     def listen(self):
-        self.say.step("%s runs `nes listen`: decrypted, verified readings from the kitchen" % HOST_USER)
-        self.listener = self.spawn(NES + ["-c", str(self.alice_config), "listen"],
+        self.say.step("%s runs `nes listen --store`: decrypted, verified readings, kept in a history"
+                      % HOST_USER)
+        self.listener = self.spawn(NES + ["-c", str(self.alice_config), "listen", "--store"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.heard = []
         threading.Thread(target=self._read_listener, daemon=True).start()
@@ -274,6 +280,27 @@ class Demo:
         for line in self.nes("monitor").splitlines():
             self.say.detail(line)
 
+    def dashboard(self):
+        self.say.step("%s opens `nes dashboard`: each board's readings plotted live, the conversation"
+                      % HOST_USER)
+        proc = self.spawn(NES + ["-c", str(self.alice_config), "dashboard"],
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = proc.stdout.readline().strip()
+        if "http://" not in line:
+            raise DemoError("`nes dashboard` did not start: %r" % line)
+        self.dashboard_url = line[line.index("http://"):]
+        plotted = {}
+
+        def both_plotted():
+            plotted.update(_dashboard_series(self.dashboard_url))
+            return all(name in plotted for name in BOARDS)
+
+        self._wait(both_plotted, "the kitchen's and the garage's readings on the dashboard")
+        for name in BOARDS:
+            self.say.detail("%-8s %s" % (name + ":", ", ".join(
+                "%s (%d points)" % (sensor, len(series["points"])) for sensor, series in plotted[name].items())))
+        self.say.detail("open %s" % self.dashboard_url)
+
     def keep(self):
         """Leave everything running for the user, quietly: the demo's own listener
         stops (alice's session is the user's now) and only mail is shown."""
@@ -286,6 +313,8 @@ class Demo:
         kitchen_port, kitchen = self.boards["kitchen"]
         self.say.step("Everything keeps running (--keep). Try, in another terminal:")
         for line in (
+            "a browser on %s    (the dashboard: both boards' readings plotted live)" % self.dashboard_url,
+            "%s history kitchen --since 1h --csv    (the readings alice's listener kept)" % nes,
             "%s listen        (alice's inbox: the kitchen's readings; the demo's own listener has "
             "stopped, so this one is alone on alice's session)" % nes,
             "%s send kitchen 'hi from the shell'" % nes,
@@ -327,10 +356,25 @@ class Demo:
             self.alice_sends()
             self.boards_talk()
             self.monitor()
+            self.dashboard()
             if keep:
                 self.keep()
             self.say.step("Done: board->host, host->board and board->board messages, all sealed, "
                           "signed and verified end to end. Stopping everything.")
+
+
+def _flags(flag, values):
+    return [item for value in values for item in (flag, value)]
+
+
+def _dashboard_series(url):
+    """The readings the dashboard at `url` plots now: the first server-sent
+    event of its page, the state, holds them by board and sensor."""
+    with urllib.request.urlopen(url + "api/events", timeout=30) as stream:
+        for raw in stream:
+            if raw.startswith(b"data: "):
+                return json.loads(raw[len(b"data: "):])["series"]
+    return {}
 
 
 def _body(msg):

@@ -7,7 +7,7 @@ import time
 
 from tests.e2e.conftest import WAIT, next_message, received
 
-READING = re.compile(r"^temperature -?\d+\.\d C from unix$")
+READING = re.compile(r"^nes-reading/1\ntemperature=-?\d+(\.\d)? C$")  # PROTOCOL.md §14
 
 
 def test_board_readings_arrive_at_the_host(alice_listener):
@@ -45,7 +45,7 @@ def test_board_readings_reach_the_other_board(system):
     for board, sender, mark in ((garage, "kitchen", mark_garage), (kitchen, "garage", mark_kitchen)):
         out = board.wait_for("message from %s at " % sender, after=mark, timeout=WAIT)
         line = next(line for line in out[mark:].splitlines() if line.startswith("message from " + sender))
-        assert READING.match(line.rstrip("\r").split(" UTC: ", 1)[1]), line
+        assert line.rstrip("\r").split(" UTC: ", 1)[1] == "nes-reading/1", line  # its next line indented
 
 
 def test_board_text_reaches_the_other_board(system, console):
