@@ -5,7 +5,8 @@
                 "client_id": "nes-alice-esp32", "keepalive": 60},
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
-     "sensor": {"recipients": ["bob"], "interval": 300}}
+     "sensor": {"recipients": ["bob"], "interval": 300},
+     "ntp": {"host": "pool.ntp.org"}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets)."""
@@ -78,6 +79,13 @@ def _server_key(value):
     return raw
 
 
+def _host_port(value):
+    host, colon, port = _text(value).partition(":")
+    if not host or colon and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError("must be a host name or address, optionally :port")
+    return value
+
+
 def _country(value):
     if value is not None and (not isinstance(value, str) or len(value) != 2):
         raise ValueError("must be a two-letter country code or null")
@@ -100,6 +108,7 @@ _SCHEMA = (
     ("wifi", "country", _country, None),
     ("sensor", "recipients", _usernames, []),
     ("sensor", "interval", _integer(0, 604800), 0),
+    ("ntp", "host", _host_port, "pool.ntp.org"),
 )
 
 

@@ -1,7 +1,14 @@
 """Sensor posting: every `interval` seconds, the board's built-in sensor
 (board.temperature()) is read and the reading sent to each configured
-recipient as an ordinary nes/1 message."""
+recipient as an ordinary nes/1 message. While the board's clock is not
+known to be right nothing can be sent (ClockError): the reading is tried
+again after at most RETRY_MS rather than a whole interval later."""
 import time
+
+from .clock import ClockError
+from .proto.constants import const
+
+RETRY_MS = const(60000)
 
 
 def reading(board):
@@ -39,3 +46,5 @@ class Poster:
                 send(name, text)
             except Exception as exc:
                 print("sensor: not posted to %s: %s: %s" % (name, type(exc).__name__, exc))
+                if isinstance(exc, ClockError):
+                    self._next = time.ticks_add(time.ticks_ms(), min(self.interval_ms, RETRY_MS))

@@ -3,7 +3,8 @@
 1. copy the firmware tree (main.py, lib/nes, lib/board, lib/umqtt/simple),
    skipping files the board already holds, with a progress bar;
 2. write /nesdata/config.json (keeping what a previous run wrote and this
-   one does not change);
+   one does not change) and set the board's RTC from the host's clock, a
+   starting point until the board hears NTP;
 3. have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
@@ -14,6 +15,7 @@ import hashlib
 import ipaddress
 import json
 import socket
+import time
 from dataclasses import dataclass
 
 from . import profiles
@@ -48,6 +50,7 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    ntp_host: str = None  # the board's NTP server (host or host:port); None keeps the board's
 
 
 def _is_loopback(host):
@@ -125,6 +128,8 @@ def board_config(old, request):
         sensor["interval"] = request.interval
     if sensor:
         config["sensor"] = sensor
+    if request.ntp_host is not None:
+        config["ntp"] = dict(old.get("ntp") or {}, host=request.ntp_host)
     return config
 
 
@@ -132,6 +137,12 @@ def write_config(link, config):
     data = json.dumps(config, sort_keys=True).encode("utf-8")
     link.exec("from nes import storage\nstorage.ensure_dir()\nstorage.write_atomic(%r, %r)"
               % (CONFIG, data), "writing " + CONFIG)
+
+
+def set_clock(link):
+    """Set the board's RTC from the host's clock (the board does not count it
+    as right until NTP answers: nes/clock.py)."""
+    link.exec("from nes import timesync\ntimesync.set_clock(%d)" % int(time.time() * 1000), "setting the clock")
 
 
 def board_keys(link, new_keys):
@@ -196,6 +207,7 @@ def provision(request):
         prompt_wifi(request, old, has_wifi)
         install_files(link, tree)
         write_config(link, board_config(old, request))
+        set_clock(link)
         keys = board_keys(link, request.new_keys)
         link.reset()
     finally:

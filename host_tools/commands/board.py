@@ -20,6 +20,8 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--ntp-host", metavar="HOST[:PORT]",
+                        help="the board's NTP server (default pool.ntp.org; kept when not given)")
     parser.add_argument("--firmware-dir", metavar="DIR",
                         help="firmware tree to copy (default: build/firmware/BOARD, built if needed)")
 
@@ -32,7 +34,8 @@ def do_provision(state, args):
         board=args.board, port=args.port, user=check_username(args.user), email=args.email,
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
-        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
+        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        ntp_host=args.ntp_host)
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:
