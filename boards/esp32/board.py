@@ -8,7 +8,7 @@ nes.wifi, the time from NTP (nes.timesync)."""
 import esp32
 from machine import Pin
 
-from nes.wifi import connect, ensure  # noqa: F401 (the board API)
+from nes.wifi import connect, ensure, rssi  # noqa: F401 (the board API)
 
 NAME = "esp32"
 HAS_WIFI = True

@@ -6,7 +6,7 @@ RP2040's temperature sensor on ADC channel 4 (datasheet §4.9.5:
 T = 27 - (V - 0.706) / 0.001721). Wi-Fi comes from nes.wifi, the time from NTP (nes.timesync)."""
 from machine import ADC, Pin
 
-from nes.wifi import connect, ensure  # noqa: F401 (the board API)
+from nes.wifi import connect, ensure, rssi  # noqa: F401 (the board API)
 
 NAME = "pico_w"
 HAS_WIFI = True

@@ -26,6 +26,7 @@ from .proto.errors import AuthenticationError, DirectoryError, TimestampError
 from .peers import KeyChangedError
 
 hooks = []
+handlers = {}  # nes.command(): name -> fn(argument), run by nes/commands.py
 _INBOX = const(8)  # messages kept for nes.inbox() ...
 _INBOX_CHARS = const(2048)  # ... and at most about this much text
 _RECHECK_MS = const(600000)  # a pinned key is re-checked at most this often
@@ -206,6 +207,11 @@ class App:
                 hook(msg)
             except Exception as exc:
                 print("hook: %s failed: %s" % (getattr(hook, "__name__", "hook"), describe(exc)))
+        if msg.text[:1] == "/":
+            from . import commands
+
+            commands.dispatch(self, msg.sender, msg.text, handlers, describe)
+            nes.unload("commands")
 
     # -- the loop -----------------------------------------------------------
 

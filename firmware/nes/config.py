@@ -6,7 +6,8 @@
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300},
-     "ntp": {"host": "pool.ntp.org"}}
+     "ntp": {"host": "pool.ntp.org"},
+     "commands": {"allow": ["alice"]}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets)."""
@@ -109,6 +110,7 @@ _SCHEMA = (
     ("sensor", "recipients", _usernames, []),
     ("sensor", "interval", _integer(0, 604800), 0),
     ("ntp", "host", _host_port, "pool.ntp.org"),
+    ("commands", "allow", _usernames, []),
 )
 
 

@@ -75,3 +75,7 @@ def ensure(ssid, password, country=None):
         print("wifi: link lost")
         connect(ssid, password, country)
 
+
+def rssi():
+    """The signal strength of the joined network, dBm."""
+    return network.WLAN(network.STA_IF).status("rssi")

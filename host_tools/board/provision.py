@@ -51,6 +51,7 @@ class Request:
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
     ntp_host: str = None  # the board's NTP server (host or host:port); None keeps the board's
+    allow: list = None  # senders whose /commands the board runs; None keeps the board's
 
 
 def _is_loopback(host):
@@ -130,6 +131,8 @@ def board_config(old, request):
         config["sensor"] = sensor
     if request.ntp_host is not None:
         config["ntp"] = dict(old.get("ntp") or {}, host=request.ntp_host)
+    if request.allow is not None:
+        config["commands"] = dict(old.get("commands") or {}, allow=request.allow)
     return config
 
 

@@ -22,6 +22,8 @@ def add_provision_arguments(parser):
                         help="seconds between sensor readings (0: do not post)")
     parser.add_argument("--ntp-host", metavar="HOST[:PORT]",
                         help="the board's NTP server (default pool.ntp.org; kept when not given)")
+    parser.add_argument("--allow", metavar="USER[,USER...]",
+                        help="users whose /commands the board runs (empty: nobody; kept when not given)")
     parser.add_argument("--firmware-dir", metavar="DIR",
                         help="firmware tree to copy (default: build/firmware/BOARD, built if needed)")
 
@@ -35,7 +37,7 @@ def do_provision(state, args):
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
-        ntp_host=args.ntp_host)
+        ntp_host=args.ntp_host, allow=_recipients(args.allow))
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:

@@ -30,6 +30,7 @@ NES = [sys.executable, "-m", "host_tools.cli"]
 BOARDS = ("kitchen", "garage")
 POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen"}
 HOST_USER = "alice"
+ALLOW = {"kitchen": HOST_USER, "garage": ""}  # whose /commands each board runs
 STEP_TIMEOUT = 120
 
 
@@ -177,7 +178,7 @@ class Demo:
             self.say.step("Provisioning %s with `nes provision` over mpremote" % name)
             out = self.nes("provision", "--port", port, "--board", "unix", "--user", name,
                            "--email", "%s@demo.invalid" % name, "--post-to", POSTS_TO[name],
-                           "--interval", self.interval)
+                           "--interval", self.interval, "--allow", ALLOW[name])
             for line in out.splitlines():
                 if line.startswith("Board "):
                     self.say.detail(line)
@@ -224,7 +225,7 @@ class Demo:
     def show_consoles(self):
         for name, (_, console) in self.boards.items():
             for line in console.new_lines():
-                if line.startswith(("message from", "drop:", "WARNING", "nes: unexpected")):
+                if line.startswith(("message from", "drop:", "WARNING", "nes: unexpected", "command:")):
                     self.say.detail("%s console> %s" % (name, line))
 
     def alice_sends(self):
@@ -234,6 +235,14 @@ class Demo:
         self.say.detail("nes send kitchen %s" % shlex.quote(text))
         _, kitchen = self.boards["kitchen"]
         self._wait(lambda: "message from alice" in kitchen.text(), "alice's text on the kitchen's console")
+
+    def alice_commands(self):
+        self.say.step("%s sends the kitchen the command /status (she is in its allow-list); "
+                      "the kitchen runs it and replies" % HOST_USER)
+        self.nes("send", "kitchen", "/status")
+        self.say.detail("nes send kitchen /status")
+        self._wait(lambda: any("kitchen: uptime" in line for line in self.heard),
+                   "the kitchen's /status reply at alice's `nes listen`")
 
     def boards_talk(self):
         self.say.step("Board to board: the kitchen and the garage exchange readings through the broker")
@@ -272,6 +281,7 @@ class Demo:
             self.provision_boards()
             self.listen()
             self.alice_sends()
+            self.alice_commands()
             self.boards_talk()
             if keep:
                 self.keep()

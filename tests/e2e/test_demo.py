@@ -22,6 +22,7 @@ STEPS = [
     "Provisioning garage",
     "alice runs `nes listen`",
     "alice sends the kitchen a text",
+    "alice sends the kitchen the command /status",
     "Board to board",
     "Done:",
 ]
@@ -91,8 +92,11 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
     step = dict(zip(range(1, len(STEPS) + 1), re.split(r"^\[\d+\] ", out, flags=re.M)[1:]))
     assert len(re.findall(r"^    alice> \S+ \S+ kitchen: temperature ", step[7], re.M)) >= 2, step[7]
     assert re.search(r"^    kitchen console> message from alice at .*: Hello kitchen", step[8], re.M), step[8]
-    assert re.search(r"^    garage console> message from kitchen at .*: temperature ", step[9], re.M), step[9]
-    assert re.search(r"^    kitchen console> message from garage at .*: temperature ", step[9], re.M), step[9]
+    assert re.search(r"^    kitchen console> command: /status from alice -> uptime \d+ s", step[9], re.M), step[9]
+    assert re.search(r"^    alice> \S+ \S+ kitchen: uptime \d+ s, free heap \d+ B, clock board, backend ", step[9],
+                     re.M), step[9]
+    assert re.search(r"^    garage console> message from kitchen at .*: temperature ", step[10], re.M), step[10]
+    assert re.search(r"^    kitchen console> message from garage at .*: temperature ", step[10], re.M), step[10]
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())

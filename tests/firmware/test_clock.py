@@ -78,7 +78,6 @@ def test_a_board_on_its_power_on_clock_seals_nothing_until_ntp_answers(
     ntp_server.answering = False
     bob = vboard_factory(config=config, keys=bob_keys,
                          files={"rtc_offset": str(_offset("esp32-power-on"))})
-    bob.start()
     bob.wait_for("nes: running")
     out = bob.wait_for("sensor: not posted to alice: ClockError: the clock is not known to be right", count=2)
     assert "time: 2000-01-01" in out and "(not synchronised)" in out
