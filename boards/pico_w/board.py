@@ -19,6 +19,11 @@ def led(on):
     _led.value(1 if on else 0)
 
 
+def noise():
+    """Entropy for nes/entropy.py: the low bits of 64 temperature-sensor readings."""
+    return bytes(_sensor.read_u16() & 0xFF for _ in range(64))
+
+
 def temperature():
     """The RP2040 die temperature in degrees Celsius."""
     volts = _sensor.read_u16() * 3.3 / 65535

@@ -19,7 +19,7 @@ import time
 import board
 import nes
 
-from . import clock, storage
+from . import clock, entropy, storage
 from .proto import envelope
 from .proto.constants import const
 from .proto.errors import AuthenticationError, DirectoryError, TimestampError
@@ -142,7 +142,7 @@ class App:
             raise DirectoryError("the key server does not know %s" % to)
         clock.require()
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
-                           clock.now_ms())  # collected first: as in on_frame
+                           clock.now_ms(), entropy.random)  # collected first: as in on_frame
         return self.transport.send(topic(to), frame)
 
     # -- receiving ----------------------------------------------------------

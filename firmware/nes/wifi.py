@@ -79,3 +79,9 @@ def ensure(ssid, password, country=None):
 def rssi():
     """The signal strength of the joined network, dBm."""
     return network.WLAN(network.STA_IF).status("rssi")
+
+
+def radio_on():
+    """Switch the Wi-Fi radio on: the ESP32's hardware generator is random
+    only while it is (Espressif's esp_random documentation)."""
+    _station()

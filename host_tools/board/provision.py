@@ -5,7 +5,8 @@
 2. write /nesdata/config.json (keeping what a previous run wrote and this
    one does not change) and set the board's RTC from the host's clock, a
    starting point until the board hears NTP;
-3. have the board make its own keys (`nes.provision.generate`) and read back
+3. mix 32 bytes of the host's entropy into the board's DRBG (sent, never stored),
+   have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
    how to activate them.
@@ -14,6 +15,7 @@ import getpass
 import hashlib
 import ipaddress
 import json
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -150,7 +152,9 @@ def set_clock(link):
 
 def board_keys(link, new_keys):
     """The board's public keys (message, sign), made on the board if it has none."""
-    out = link.exec("import nes.provision\nnes.provision.generate(force=%r)" % bool(new_keys),
+    # The host's entropy is mixed into the board's DRBG first: it crosses the link once and is not kept.
+    out = link.exec("from nes import entropy\nentropy.mix(bytes.fromhex(%r))\nimport nes.provision\n"
+                    "nes.provision.generate(force=%r)" % (os.urandom(32).hex(), bool(new_keys)),
                     "generating the keys")
     for line in out.splitlines():
         if line.startswith(PUBLIC_MARK):
