@@ -41,7 +41,8 @@ def test_commands_from_the_allow_list_run_and_are_answered(vboard_factory, user_
     config = board_config("bob", mosquitto, keyserver)
     config["commands"] = {"allow": ["alice"]}
     bob = vboard_factory(config=config, keys=bob_keys)
-    bob.wait_for("nes: running")
+    out = bob.wait_for("nes: running")
+    assert re.search(r"nes: crypto backend (viper|python) \(\w", out)  # which, and why
     mark = bob.mark()
     bob.exec(_doc_example(), follow=False)
     bob.wait_for("nes: running", after=mark)

@@ -79,7 +79,7 @@ def _run(micropython, fakes, board, code):
     return micropython(code, extra_path=[fakes, BOARDS / board], heapsize="96k").check().stdout
 
 
-@pytest.mark.parametrize("board", ["esp32", "pico_w", "unix"])
+@pytest.mark.parametrize("board", ["esp32", "esp32s3", "esp32c3", "pico_w", "unix"])
 def test_each_profile_says_what_the_board_is(board):
     profile = json.loads((BOARDS / board / "profile.json").read_text())
     assert PROFILE_KEYS <= set(profile)
