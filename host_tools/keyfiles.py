@@ -2,12 +2,11 @@
 private files mode 0600) and the key server's pinned public key."""
 import base64
 import binascii
-import contextlib
 import hashlib
-import os
 import pathlib
 from dataclasses import dataclass
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .protocol.constants import KEY_BYTES
 
@@ -59,14 +58,7 @@ def write_key(path, key, private):
     """Write one key file atomically; private files are created 0600."""
     path = pathlib.Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    # A leftover .tmp (or a link planted there) must not lend its mode or target to a key.
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600 if private else 0o644)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(b64(key) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, b64(key) + "\n", 0o600 if private else 0o644)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import urllib.request
 
 from .errors import CommandError
 from .keyfiles import b64, decode_key
+from .output import safe_text
 from .protocol.directory import verify_lookup
 from .protocol.errors import DirectoryError
 
@@ -29,16 +30,16 @@ class RegistrationRefused(CommandError):
 
 
 def _reason(body):
-    """The server's error text from a JSON body {"error": ...}, else a short raw excerpt."""
+    """The server's error text from a JSON body {"error": ...}, else a short raw
+    excerpt; made safe for a terminal on one line (the server is not trusted)."""
     try:
         data = json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", "replace").strip()[:200]
+    except (ValueError, RecursionError):
+        data = body.decode("utf-8", "replace").strip()
     if isinstance(data, dict):
-        for field in ("error", "message", "description"):
-            if isinstance(data.get(field), str):
-                return data[field]
-    return str(data)[:200]
+        texts = [data[f] for f in ("error", "message", "description") if isinstance(data.get(f), str)]
+        data = texts[0] if texts else data
+    return safe_text(data if isinstance(data, str) else str(data), keep="")[:200]
 
 
 class KeyServer:

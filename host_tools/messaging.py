@@ -3,9 +3,9 @@ protocol (`host_tools.protocol.envelope`), the pinned peer keys and a replay
 cache that persists across runs, so a persistent-session redelivery is not
 shown twice."""
 import json
-import os
 import time
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .keyserver_client import UnknownUser
 from .peers import KeyChanged
@@ -59,10 +59,7 @@ class Receiver:
                                % (self.replay_path, exc)) from None
 
     def save(self):
-        tmp = "%s.tmp" % self.replay_path
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.replay.to_json(), f)
-        os.replace(tmp, self.replay_path)
+        write_atomic(self.replay_path, json.dumps(self.replay.to_json()))
 
     def _sign_key_for(self, name):
         if not isinstance(name, str) or not USERNAME_RE.match(name):

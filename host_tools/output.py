@@ -1,6 +1,8 @@
 """How `nes` shows things: received messages (text or JSON lines), the one-line
-reasons for dropped frames, notices on stderr, and the copy progress bar.
-Text from the network is made safe for a terminal before it is printed."""
+reasons for dropped frames, notices and errors on stderr, and the copy
+progress bar. Every text that came over the network (message texts, the key
+server's error texts, drop reasons) passes safe_text before a terminal, and
+JSON lines are pure ASCII."""
 import datetime
 import json
 import re
@@ -8,9 +10,11 @@ import sys
 
 from .protocol import errors as protocol_errors
 
-# C0/C1 controls (but tab and newline) and the bidirectional overrides, which
-# could rewrite or disguise what the terminal shows.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls, DEL, C1 controls (U+009B is a one-character CSI) and the
+# bidirectional embeddings, overrides and isolates: each could make a
+# terminal do something, or show something else than the text says.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MULTILINE = "\t\n"  # what a message text may keep; one-line texts keep nothing
 
 _DROP_REASONS = {
     protocol_errors.FormatError: "not a nes/1 frame",
@@ -22,14 +26,17 @@ _DROP_REASONS = {
 }
 
 
+def safe_text(text, keep=MULTILINE):
+    """`text` for a terminal: every character of _UNSAFE but those in `keep`
+    shown escaped as \\xNN or \\uNNNN (an ESC, so CSI and OSC 8 sequences too)."""
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in keep
+                       else "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100
+                       else "\\u%04x" % ord(m.group()), text)
+
+
 def notice(text):
     """A one-line message for the user on stderr."""
-    print("nes: " + text, file=sys.stderr, flush=True)
-
-
-def safe_text(text):
-    return _UNSAFE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100
-                       else "\\u%04x" % ord(m.group()), text)
+    print("nes: " + safe_text(text, keep=""), file=sys.stderr, flush=True)
 
 
 def local_time(timestamp_ms):
@@ -50,7 +57,7 @@ def message_json(message):
         "timestamp": message.timestamp,
         "time": local_time(message.timestamp).isoformat(timespec="seconds"),
         "message": message.text,
-    }, ensure_ascii=False)
+    }).replace("\x7f", "\\u007f")  # ensure_ascii (the default) escapes all but DEL
 
 
 def drop_reason(exc):

@@ -2,9 +2,9 @@
 a key the server serves later for a cached name must match, or it is refused
 until the user accepts the change with `nes keys --accept USER`."""
 import json
-import os
 import time
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .keyfiles import b64, decode_key, fingerprint
 from .keyserver_client import KeyServerUnreachable
@@ -58,10 +58,7 @@ class PeerStore:
         self._save()
 
     def _save(self):
-        tmp = "%s.tmp" % self.path
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.entries, f, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
 
 
 class Directory:

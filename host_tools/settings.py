@@ -11,6 +11,7 @@ import pathlib
 import sys
 from dataclasses import dataclass
 
+from .atomic import write_atomic
 from .errors import CommandError
 from .keyfiles import decode_key
 from .protocol.constants import USERNAME_RE
@@ -47,6 +48,9 @@ def _os_user(settings):
 SETTINGS = (
     Setting("MQTT_BROKER_ADDRESS", "broker", False, DEFAULT_BROKER,
             "MQTT broker, tcp://HOST[:PORT] or ssl://HOST[:PORT]", "URL"),
+    Setting("MQTT_CA_FILE", "ca_file", True, None,
+            "CA certificate(s), PEM, that an ssl:// broker's certificate must chain to "
+            "(default: the system's CAs)"),
     Setting("PUBKEY_ADDRESS", "provider", False, DEFAULT_PROVIDER, "key server URL", "URL"),
     Setting("PUBKEY_PUBLIC_KEY_FILE", "provider_key", True, None,
             "key server's Ed25519 public key: a file holding it in base64, or the base64 itself",
@@ -141,11 +145,7 @@ class ConfigFile:
         if value is not None and not done:
             lines.append("%s = %s" % (key, value))
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, self.path)
+        write_atomic(self.path, "".join(line + "\n" for line in lines))
 
 
 class Settings:
@@ -189,6 +189,10 @@ class Settings:
     @property
     def broker(self):
         return self.value("MQTT_BROKER_ADDRESS")
+
+    @property
+    def ca_file(self):
+        return self.value("MQTT_CA_FILE")
 
     @property
     def provider(self):

@@ -19,6 +19,7 @@ def create_app(test_config=None):
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     key = serverkey.load(app.config["SERVER_KEY_FILE"])
+    config.check_public_url(app.config)
     store = Store(app.config["DATABASE_URL"])
     store.create_schema()
     # No pooled connection may survive into forked workers (gunicorn --preload).

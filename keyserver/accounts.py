@@ -1,8 +1,9 @@
 """Account life cycle: registration mails an activation link; following it
-publishes the keys (the lookup signature is made once, here) and mails a
-deactivation link; following that removes the account. Every step that mails
-does so inside its database transaction, so a failed send leaves nothing
-behind and the link that triggered it stays usable."""
+(a POST to the link's address; a GET only asks to confirm) publishes the keys
+(the lookup signature is made once, here) and mails a deactivation link;
+following that removes the account. Every step that mails does so inside its
+database transaction, so a failed send leaves nothing behind and the link
+that triggered it stays usable."""
 import base64
 import time
 
@@ -75,6 +76,7 @@ class Accounts:
         self.config = config
 
     def _link(self, base_url, username, token):
+        # base_url (from the request's Host) only in console mail mode: config.check_public_url.
         base = (self.config["PUBLIC_URL"] or base_url).rstrip("/")
         return "%s/users/%s/%s" % (base, username, token)
 
@@ -102,14 +104,23 @@ class Accounts:
                 link=self._link(base_url, username, token),
             )
 
-    def follow(self, username, token, base_url, now):
-        """Use a link; return ACTIVATED or DEACTIVATED."""
+    def _usable(self, username, token, now):
+        """The stored row of a link that can be followed now, else LinkUnknown or LinkExpired."""
         self.purge(now)
         row = tokens.find(self.store.tokens_for(username), token)
         if row is None:
             raise LinkUnknown()
         if row.expires_at is not None and row.expires_at <= now:
             raise LinkExpired()
+        return row
+
+    def purpose(self, username, token, now):
+        """What following a link would do (ACTIVATE or DEACTIVATE), changing nothing."""
+        return self._usable(username, token, now).purpose
+
+    def follow(self, username, token, base_url, now):
+        """Use a link; return ACTIVATED or DEACTIVATED."""
+        row = self._usable(username, token, now)
         with self.store.transaction() as tx:
             if not tx.claim_token(row.token_hash):
                 raise LinkUnknown()

@@ -4,6 +4,7 @@ the mapping given to create_app). Every value is coerced to the type of its
 setting here, so `NES_KEYSERVER_MAIL_PORT=587` is an int and
 `NES_KEYSERVER_MAIL_PASSWORD=1234` stays a string."""
 import os
+import urllib.parse
 
 from flask import Flask
 
@@ -69,6 +70,21 @@ def _check(config):
     for name in ("ACTIVATION_TTL", "EXPIRED_TOKEN_RETENTION", "TRUSTED_PROXIES"):
         if config[name] < 0:
             raise ConfigError("%s must not be negative" % name)
+
+
+def check_public_url(config):
+    """Mailed links are built on PUBLIC_URL. Without it they would take the
+    request's Host header, which the requester chooses: so a server that mails
+    by SMTP must have it (console mode prints the mail for the operator only)."""
+    url = config["PUBLIC_URL"]
+    if not url:
+        if config["MAIL_MODE"] == "smtp":
+            raise ConfigError("PUBLIC_URL must be set (e.g. https://keys.example.org) when MAIL_MODE is "
+                              "smtp: the mailed links are built on it, never on the request's Host header")
+        return
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("PUBLIC_URL must be an http:// or https:// URL, not %r" % url)
 
 
 def make_app(test_config=None):

@@ -29,6 +29,10 @@ def _link_answer(description):
 
 _PATH_USERNAME = {"name": "username", "in": "path", "required": True, "schema": _USERNAME}
 _RATE_LIMITED = _error("too many requests from this address")
+_LINK_PARAMETERS = [
+    _PATH_USERNAME,
+    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
+]
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -44,9 +48,10 @@ DOCUMENT = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Registration")}}},
                 "responses": {
                     "201": _json(_ref("Registration"), "pending until the activation link is followed"),
-                    "400": _error("a field is invalid; `field` names it"),
+                    "400": _error("a field is invalid, or the body is not JSON; `field` names the field"),
                     "409": _error("the username is pending or active"),
                     "413": _error("request body too large"),
+                    "415": _error("the body is not application/json"),
                     "429": _RATE_LIMITED,
                     "503": _error("the activation e-mail could not be sent; nothing was stored"),
                 },
@@ -64,12 +69,21 @@ DOCUMENT = {
         },
         "/users/{username}/{token}": {
             "get": {
+                "summary": "Open an e-mailed link: says what it would do, with a button; changes nothing.",
+                "description": "HTML for browsers (a form that POSTs to this address); JSON "
+                               "(status \"confirm\") when the request prefers application/json.",
+                "parameters": _LINK_PARAMETERS,
+                "responses": {
+                    "200": _link_answer("the link can be followed"),
+                    "404": _link_answer("unknown or already used link"),
+                    "410": _link_answer("expired activation link"),
+                    "429": _link_answer("too many requests from this address"),
+                },
+            },
+            "post": {
                 "summary": "Follow an e-mailed link: activate a pending user or deactivate an active one.",
-                "description": "HTML for browsers; JSON when the request prefers application/json.",
-                "parameters": [
-                    _PATH_USERNAME,
-                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
-                ],
+                "description": "HTML for browsers; JSON when the request prefers application/json. No body.",
+                "parameters": _LINK_PARAMETERS,
                 "responses": {
                     "200": _link_answer("the account was activated or deactivated"),
                     "404": _link_answer("unknown or already used link"),
@@ -138,7 +152,7 @@ DOCUMENT = {
                 "type": "object",
                 "properties": {
                     "username": _USERNAME,
-                    "status": {"enum": ["active", "deactivated"]},
+                    "status": {"enum": ["confirm", "active", "deactivated"]},
                     "message": {"type": "string"},
                 },
             },

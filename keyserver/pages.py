@@ -1,4 +1,5 @@
-"""The small HTML pages a person sees after clicking an e-mailed link."""
+"""The small HTML pages a person sees after clicking an e-mailed link: the
+confirmation (a button that POSTs to the link's own address) and the outcome."""
 from html import escape
 
 _PAGE = """<!doctype html>
@@ -8,10 +9,15 @@ _PAGE = """<!doctype html>
 <body style="font-family: sans-serif; max-width: 36em; margin: 3em auto">
 <h1>{title}</h1>
 <p>{message}</p>
-</body>
+{form}</body>
 </html>
 """
 
+# No action: the form posts to the address the page was loaded from.
+_FORM = '<form method="post"><button type="submit">{button}</button></form>\n'
 
-def render(title, message):
-    return _PAGE.format(title=escape(title), message=escape(message))
+
+def render(title, message, button=None):
+    """A page; with `button`, a form whose button POSTs back to this address."""
+    form = _FORM.format(button=escape(button)) if button else ""
+    return _PAGE.format(title=escape(title), message=escape(message), form=form)

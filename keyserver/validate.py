@@ -3,6 +3,7 @@ import base64
 import binascii
 import re
 
+from host_tools.protocol import x25519
 from host_tools.protocol.constants import KEY_BYTES, USERNAME_RE
 
 # A practical address shape: dot-atom local part, a domain of LDH labels with
@@ -13,6 +14,11 @@ _EMAIL_RE = re.compile(
 )
 _MAX_EMAIL = 254
 _MAX_LOCAL = 64
+# RFC 2047 encoded words start so; a mail library would decode one in the To
+# header into another address, or into a line break.
+_ENCODED_WORD = "=?"
+# Any scalar: X25519 with a low-order point gives all zeros whatever it is.
+_PROBE = bytes(range(1, KEY_BYTES + 1))
 FIELDS = ("username", "email", "public_key_message", "public_key_sign")
 
 
@@ -34,8 +40,9 @@ def username(value):
 
 
 def email(value):
+    """A plain ASCII addr-spec, sent as it is (no encoded words)."""
     if (not isinstance(value, str) or len(value) > _MAX_EMAIL or not _EMAIL_RE.match(value)
-            or len(value.rpartition("@")[0]) > _MAX_LOCAL):
+            or len(value.rpartition("@")[0]) > _MAX_LOCAL or _ENCODED_WORD in value):
         raise ValidationError("email", "email is not an e-mail address")
     return value
 
@@ -52,6 +59,16 @@ def public_key(value, field):
     raise ValidationError(field, "%s must be the base64 of %d bytes" % (field, KEY_BYTES))
 
 
+def message_key(raw):
+    """`raw`, unless it is an X25519 key of low order (any encoding of one):
+    every shared secret with it is zero, so nothing sealed to it is secret."""
+    try:
+        x25519.x25519(_PROBE, raw)
+    except ValueError:
+        raise ValidationError("public_key_message", "public_key_message is a low-order X25519 point") from None
+    return raw
+
+
 def registration(body):
     """The checked fields of a POST /users body: a dict of the four FIELDS."""
     if not isinstance(body, dict):
@@ -64,9 +81,9 @@ def registration(body):
 
     name = username(field("username"))
     address = email(field("email"))
-    message_key = public_key(field("public_key_message"), "public_key_message")
-    sign_key = public_key(field("public_key_sign"), "public_key_sign")
-    if message_key == sign_key:
+    message_raw = message_key(public_key(field("public_key_message"), "public_key_message"))
+    sign_raw = public_key(field("public_key_sign"), "public_key_sign")
+    if message_raw == sign_raw:
         raise ValidationError("public_key_sign", "public_key_sign must differ from public_key_message")
     return {
         "username": name,

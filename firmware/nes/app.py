@@ -101,7 +101,7 @@ class App:
         self.poster = poster
         self.transport = None
         self.inbox = []
-        self.fresh = []
+        self.fresh = None  # a list once nes.poll() is used: it returns only what came after
         self.online = False
         self.connects = 0
         self._claimed = None
@@ -196,6 +196,8 @@ class App:
         print("message from %s at %s UTC: %s" % (msg.sender, clock.iso(msg.timestamp), _printable(msg.text)))
         entry = (msg.sender, msg.timestamp, msg.text)
         for kept in (self.inbox, self.fresh):
+            if kept is None:
+                continue
             kept.append(entry)
             while len(kept) > 1 and (len(kept) > _INBOX or sum(len(e[2]) for e in kept) > _INBOX_CHARS):
                 kept.pop(0)
@@ -217,7 +219,9 @@ class App:
 
     def poll(self, timeout_ms=0):
         """Handle what has arrived (waiting up to `timeout_ms` for something);
-        return the messages that are new since the last poll."""
+        return the messages that are new since the last poll (the first: since this call)."""
+        if self.fresh is None:
+            self.fresh = []
         self.start()
         self.transport.poll(timeout_ms)
         fresh, self.fresh = self.fresh, []

@@ -12,7 +12,9 @@ images, in /lib on others) plus what it lacks:
 - a maximum payload size: a larger PUBLISH is read through in small chunks and
   dropped, never buffered whole (PROTOCOL §11); so is one the heap has no room
   for, which would otherwise come back after every reconnect;
-- publishes requested while a frame is being handled are queued, not nested."""
+- publishes requested while a frame is being handled are queued, not nested;
+- TLS (mqtts://) through tlsclient: the broker's certificate checked against
+  the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
 import select
 import time
@@ -56,10 +58,15 @@ class Transport(MQTTClient):
     the stream `torn` so it is not used again) and a connection manager."""
 
     def __init__(self, host, port, client_id, topic, on_frame, on_drop,
-                 user=None, password=None, keepalive=60):
+                 user=None, password=None, keepalive=60, tls=False):
         if user is not None and password is None:
             password = ""  # umqtt.simple sends a password whenever there is a user
-        super().__init__(client_id, host, port, user, password, keepalive)
+        tls_socket = None
+        if tls:
+            from .tlsclient import UmqttTLS
+
+            tls_socket = UmqttTLS(host)
+        super().__init__(client_id, host, port, user, password, keepalive, tls_socket)
         self.host = host
         self.topic = topic
         self.on_frame = on_frame
@@ -159,7 +166,9 @@ class Transport(MQTTClient):
     def _open(self):
         self._close()
         resumed = self.connect(clean_session=False)
-        self.sock.settimeout(max(self.keepalive_ms // 2000, 5))
+        # a TLS socket has no settimeout: the timeout goes on the TCP socket under it
+        raw = self.ssl.raw if self.ssl else self.sock
+        raw.settimeout(max(self.keepalive_ms // 2000, 5))
         self.torn = False
         self.pong = True
         self._ping_at = None

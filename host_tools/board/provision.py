@@ -3,8 +3,11 @@
 1. copy the firmware tree (main.py, lib/nes, lib/board, lib/umqtt/simple),
    skipping files the board already holds, with a progress bar;
 2. write /nesdata/config.json (keeping what a previous run wrote and this
-   one does not change) and set the board's RTC from the host's clock, a
-   starting point until the board hears NTP;
+   one does not change), and with --ca-file the CA certificate (DER) its TLS
+   links are checked against; with --broker-admin, first make the board's
+   broker login, bound to its client id (deploy/mosquitto/dynsec.conf); set
+   the board's RTC from the host's clock, a starting point until the board
+   hears NTP;
 3. mix 32 bytes of the host's entropy into the board's DRBG (sent, never stored),
    have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
@@ -15,9 +18,11 @@ import getpass
 import hashlib
 import ipaddress
 import json
-import os
+import secrets
 import socket
+import ssl
 import time
+from collections import namedtuple
 from dataclasses import dataclass
 
 from . import profiles
@@ -28,6 +33,9 @@ from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
 from ..output import ProgressBar
 
 CONFIG = "/nesdata/config.json"
+CA = "/nesdata/ca.der"  # firmware/nes/storage.py CA: the board checks its TLS links against it
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+_PEM_END = "-----END CERTIFICATE-----"
 PACKAGE_DIR = "/lib/nes"
 PUBLIC_MARK = "NES-PUBLIC "
 # Before anything else, free what the interrupted application holds (a small board's heap
@@ -54,6 +62,8 @@ class Request:
     interval: int = None  # seconds between readings; None keeps the board's
     ntp_host: str = None  # the board's NTP server (host or host:port); None keeps the board's
     allow: list = None  # senders whose /commands the board runs; None keeps the board's
+    ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
+    broker_admin: object = None  # mqtt.BrokerAddress of a dynamic-security admin login, or None
 
 
 def _is_loopback(host):
@@ -73,8 +83,29 @@ def check_reachable(request):
         if _is_loopback(host):
             raise CommandError("the %s address %s is the board itself, seen from the board; give the "
                                "host's network address with %s" % (what, host, flag))
-    if request.broker.tls:
-        raise CommandError("the board firmware speaks plain MQTT only; give a tcp:// broker")
+
+
+def board_ca(request):
+    """The DER certificate the board checks its TLS links against; None when it needs none.
+    A board has no CA store of its own, so an mqtts:// broker or an https:// key server
+    needs --ca-file."""
+    if request.ca_file is None:
+        if request.broker.tls or request.keyserver.url.startswith("https://"):
+            raise CommandError("a board checks TLS certificates only against a CA it holds: give the "
+                               "CA certificate (PEM) with --ca-file")
+        return None
+    try:
+        with open(request.ca_file, encoding="ascii") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError("cannot read the CA file %s: %s" % (request.ca_file, exc)) from None
+    start, end = text.find(_PEM_BEGIN), text.find(_PEM_END)
+    if start < 0 or end < start:
+        raise CommandError("the CA file %s holds no PEM certificate" % request.ca_file)
+    try:
+        return ssl.PEM_cert_to_DER_cert(text[start:end + len(_PEM_END)])
+    except ValueError as exc:
+        raise CommandError("the CA file %s holds no PEM certificate: %s" % (request.ca_file, exc)) from None
 
 
 def install_files(link, tree):
@@ -116,7 +147,9 @@ def board_config(old, request):
     config["user"] = request.user
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
-                  user=request.broker.username, password=request.broker.password)
+                  user=request.broker.username, password=request.broker.password, tls=request.broker.tls)
+    if request.broker_admin is not None:
+        broker.update(bound_login(request, broker.get("client_id")))
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
     wifi = dict(old.get("wifi") or {})
@@ -138,6 +171,19 @@ def board_config(old, request):
     return config
 
 
+def bound_login(request, client_id=None):
+    """A broker login for the board made on a Mosquitto with the dynamic-security
+    plugin (host_tools.broker_logins): its username, a new password and its
+    client id (the board's, else a new random one), to which the login is bound."""
+    from ..broker_logins import DynamicSecurity, new_password
+
+    login = {"user": request.user, "password": new_password(),
+             "client_id": client_id or "nes-" + secrets.token_hex(8)}
+    with DynamicSecurity(request.broker_admin) as dynsec:
+        dynsec.bind_login(login["user"], login["password"], login["client_id"])
+    return login
+
+
 def write_config(link, config):
     data = json.dumps(config, sort_keys=True).encode("utf-8")
     link.exec("from nes import storage\nstorage.ensure_dir()\nstorage.write_atomic(%r, %r)"
@@ -154,7 +200,7 @@ def board_keys(link, new_keys):
     """The board's public keys (message, sign), made on the board if it has none."""
     # The host's entropy is mixed into the board's DRBG first: it crosses the link once and is not kept.
     out = link.exec("from nes import entropy\nentropy.mix(bytes.fromhex(%r))\nimport nes.provision\n"
-                    "nes.provision.generate(force=%r)" % (os.urandom(32).hex(), bool(new_keys)),
+                    "nes.provision.generate(force=%r)" % (secrets.token_hex(32), bool(new_keys)),
                     "generating the keys")
     for line in out.splitlines():
         if line.startswith(PUBLIC_MARK):
@@ -202,9 +248,13 @@ def prompt_wifi(request, old_config, has_wifi):
             raise CommandError("no Wi-Fi password given (use --wifi-password)") from None
 
 
+Provisioned = namedtuple("Provisioned", "lines message_key sign_key")
+
+
 def provision(request):
-    """Run every step; returns the lines to print at the end."""
+    """Run every step; returns the lines to print at the end and the board's public keys."""
     check_reachable(request)
+    ca = board_ca(request)
     has_wifi = profiles.has_wifi(request.board)
     tree = profiles.firmware_tree(request.board, request.firmware_dir)
     link = BoardLink(request.port)
@@ -214,14 +264,16 @@ def provision(request):
         prompt_wifi(request, old, has_wifi)
         install_files(link, tree)
         write_config(link, board_config(old, request))
+        if ca is not None:
+            link.write(CA, ca)
         set_clock(link)
         keys = board_keys(link, request.new_keys)
         link.reset()
     finally:
         link.close()
-    return [
+    return Provisioned([
         "Board %s on %s: config written; message key %s, signing key %s (made on the board)."
         % (request.user, request.port, fingerprint(keys[0]), fingerprint(keys[1])),
         register(request, keys),
         "The board restarted; once the keys are active, `nes send %s TEXT` reaches it." % request.user,
-    ]
+    ], *keys)

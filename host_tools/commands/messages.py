@@ -1,5 +1,6 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
+import json
 import os
 import select
 import signal
@@ -12,6 +13,7 @@ from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
 from ..settings import check_username
+from . import UsageError
 
 
 def client_id(user, command):
@@ -20,13 +22,34 @@ def client_id(user, command):
 
 
 def add_send_arguments(parser):
-    parser.add_argument("recipient", help="username of the recipient")
-    parser.add_argument("text", nargs="*", help="the message; read from stdin when absent or '-'")
+    parser.add_argument("recipient", nargs="?", metavar="USER", help="username of the recipient")
+    parser.add_argument("text", nargs="*", metavar="TEXT",
+                        help="the message; read from stdin when absent or '-'")
+    parser.add_argument("-t", "--to", metavar="USER", help="the recipient, as a flag (the original's)")
+    parser.add_argument("-m", "--message", metavar="TEXT", help="the message, as a flag (the original's)")
+    parser.add_argument("--json", action="store_true",
+                        help="print what was published as one JSON object (from, to, topic, frame)")
 
 
-def _text(args):
-    if args.text and args.text != ["-"]:
-        return " ".join(args.text)
+def _recipient_and_words(args):
+    """With -t, every positional word is text: `send -t bob hi there`."""
+    if args.to is not None:
+        words = ([args.recipient] if args.recipient is not None else []) + args.text
+        return args.to, words
+    if args.recipient is None:
+        raise UsageError("USER is needed (`nes send USER TEXT` or `nes send -t USER -m TEXT`)")
+    return args.recipient, args.text
+
+
+def _text(args, words):
+    if args.message is not None:
+        if words:
+            raise UsageError("give the text either with -m/--message or after USER, not both")
+        return args.message
+    if words and words != ["-"]:
+        return " ".join(words)
+    if sys.stdin.isatty():
+        notice("reading the message from stdin (end it with Ctrl-D; or give TEXT or -m TEXT)")
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError:
@@ -35,10 +58,11 @@ def _text(args):
 
 
 def do_send(state, args):
-    recipient = check_username(args.recipient)
-    text = _text(args)
+    recipient, words = _recipient_and_words(args)
+    recipient = check_username(recipient)
+    text = _text(args, words)
     if not text:
-        raise CommandError("nothing to send: the message is empty")
+        raise CommandError("nothing to send: the message (TEXT, -m TEXT, or read from stdin) is empty")
     identity = state.identity()
     frame = seal(identity, recipient, state.directory().resolve(recipient), text)
     session = Session(state.broker(), client_id(identity.user, "send-%s" % os.urandom(4).hex())).open()
@@ -47,7 +71,11 @@ def do_send(state, args):
             raise CommandError("the broker %s did not acknowledge the message" % session.address.url)
     finally:
         session.close()
-    print("sent to %s" % recipient)
+    if args.json:
+        print(json.dumps({"from": identity.user, "to": recipient, "topic": topic(recipient),
+                          "frame": json.loads(frame)}))
+    else:
+        print("sent to %s" % recipient)
 
 
 def open_session(state, receiver, command):

@@ -140,7 +140,7 @@ class System:
         """Follow the `kind` link ("activation" or "deactivation") of the next
         such mail to `address`, as a JSON client; returns the answer."""
         mail = self.mail.wait_for(address, where=lambda m: m.get(LINK_HEADER) == kind, timeout=WAIT)
-        reply = http("GET", self.mail.first_url(mail), headers={"Accept": JSON})
+        reply = http("POST", self.mail.first_url(mail), headers={"Accept": JSON})
         assert reply.status == 200, (kind, address, reply.status, reply.text)
         return reply.json()
 

@@ -60,13 +60,13 @@ def test_unknown_and_invalid_names_are_404(keyserver):
 def test_links_work_once(keyserver):
     keyserver.register(**registration("carol"))
     activation = keyserver.link("carol")
-    assert http("GET", activation, headers=JSON).status == 200
-    reply = http("GET", activation, headers=JSON)
+    assert http("POST", activation, headers=JSON).status == 200
+    reply = http("POST", activation, headers=JSON)
     assert reply.status == 404 and reply.json()["status"] == 404
 
     deactivation = keyserver.link("carol", "deactivation")
-    assert http("GET", deactivation, headers=JSON).status == 200
-    assert http("GET", deactivation, headers=JSON).status == 404
+    assert http("POST", deactivation, headers=JSON).status == 200
+    assert http("POST", deactivation, headers=JSON).status == 404
     assert keyserver.lookup("carol")[0] == 404
 
 
@@ -79,7 +79,7 @@ def test_unknown_tokens_are_404(keyserver):
                  "/users/x/" + token):
         assert keyserver.get(path, headers=JSON).status == 404, path
     assert keyserver.lookup("erin")[0] == 200, "another user's token removed erin"
-    assert http("GET", dave_link, headers=JSON).status == 200, "the token stopped working"
+    assert http("POST", dave_link, headers=JSON).status == 200, "the token stopped working"
 
 
 @pytest.mark.parametrize("field, value", [
@@ -165,10 +165,10 @@ def test_activation_is_503_and_undone_when_the_deactivation_mail_fails(keyserver
     keyserver.register(**registration("iris"))
     link = keyserver.link("iris")
     keyserver.smtp.refuse = True
-    assert http("GET", link, headers=JSON).status == 503
+    assert http("POST", link, headers=JSON).status == 503
     assert keyserver.lookup("iris")[0] == 404
     keyserver.smtp.refuse = False
-    assert http("GET", link, headers=JSON).status == 200, "the failed activation used up the link"
+    assert http("POST", link, headers=JSON).status == 200, "the failed activation used up the link"
     assert keyserver.lookup("iris")[0] == 200
     assert keyserver.deactivate("iris")[0] == 200
 
@@ -177,23 +177,25 @@ def test_expired_links_are_410_and_free_the_name(keyserver_factory):
     server = keyserver_factory(ACTIVATION_TTL=0)
     server.register(**registration("jack"))
     link = server.link("jack")
-    reply = http("GET", link, headers=JSON)
+    reply = http("POST", link, headers=JSON)
     assert reply.status == 410 and reply.json()["status"] == 410
     assert stored(server) == 0, "the expired account was not purged on access"
     assert server.register(**registration("jack", email="new@example.org"))[0] == 201
-    assert http("GET", link, headers=JSON).status == 410, "a purged account's link is no longer 410"
+    assert http("POST", link, headers=JSON).status == 410, "a purged account's link is no longer 410"
 
 
 def test_links_answer_html_to_browsers(keyserver):
     keyserver.register(**registration("kate"))
     link = keyserver.link("kate")
     reply = http("GET", link, headers=BROWSER)
+    assert reply.status == 200 and '<form method="post">' in reply.text and "kate" in reply.text
+    reply = http("POST", link, headers=BROWSER)
     assert reply.status == 200
     assert reply.headers["Content-Type"].startswith("text/html")
     assert "<html" in reply.text and "kate" in reply.text
-    reply = http("GET", link, headers=BROWSER)
+    reply = http("POST", link, headers=BROWSER)
     assert reply.status == 404 and reply.headers["Content-Type"].startswith("text/html")
-    reply = http("GET", link, headers=JSON)
+    reply = http("POST", link, headers=JSON)
     assert reply.status == 404 and reply.headers["Content-Type"] == "application/json"
 
 
@@ -249,7 +251,7 @@ def test_rate_limits_registration_and_links_per_address(keyserver_factory):
     link = server.link("mike")
     for _ in range(2):
         assert server.get("/users/mike/" + "A" * 43, headers=JSON).status == 404
-    assert http("GET", link, headers=JSON).status == 429
+    assert http("POST", link, headers=JSON).status == 429
     for _ in range(3):
         assert server.lookup("mike")[0] == 404, "lookups must not be rate limited"
 
@@ -288,7 +290,7 @@ def test_the_mails_carry_the_links(keyserver):
     link = keyserver.smtp.first_url(msg)
     assert link.startswith(keyserver.url + "/users/rita/")
     assert len(link.rsplit("/", 1)[1]) >= 43, "token shorter than 256 bits"
-    assert http("GET", link, headers=JSON).status == 200
+    assert http("POST", link, headers=JSON).status == 200
     msg = keyserver.smtp.wait_for("rita@example.org")
     assert msg["X-NES-Keyserver-Link"] == "deactivation"
     assert keyserver.smtp.first_url(msg).startswith(keyserver.url + "/users/rita/")

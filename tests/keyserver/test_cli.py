@@ -42,12 +42,13 @@ def test_init_creates_a_private_key_file_once(instance, capsys):
 def test_init_force_re_signs_published_entries(instance, smtp, monkeypatch, capsys):
     monkeypatch.setenv("NES_KEYSERVER_MAIL_HOST", smtp.host)
     monkeypatch.setenv("NES_KEYSERVER_MAIL_PORT", str(smtp.port))
+    monkeypatch.setenv("NES_KEYSERVER_PUBLIC_URL", "http://localhost")
     assert cli.main(["init"]) == 0
     app = create_app()
     client = app.test_client()
     assert client.post("/users", json=registration("alice")).status_code == 201
     link = smtp.first_url(smtp.wait_for("alice@example.org"))
-    assert client.get(link.split("localhost", 1)[1], headers={"Accept": "application/json"}).status_code == 200
+    assert client.post(link.split("localhost", 1)[1], headers={"Accept": "application/json"}).status_code == 200
     app.extensions["nes_keyserver"].store.dispose()
     capsys.readouterr()
 

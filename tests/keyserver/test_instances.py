@@ -27,14 +27,14 @@ def test_two_instances_share_one_postgresql_store(keyserver_factory, postgres_cl
     assert second.register("alice", "other@example.org", *random_keys())[0] == 409
 
     link = first.link("alice").replace(first.url, second.url)
-    assert http("GET", link, headers=JSON).status == 200
+    assert http("POST", link, headers=JSON).status == 200
     for server in (first, second):
         status, answer = server.lookup("alice")
         assert status == 200
         verify_lookup(answer, "alice", server.public_key)
 
     deactivation = first.link("alice", "deactivation").replace(second.url, first.url)
-    assert http("GET", deactivation, headers=JSON).status == 200
+    assert http("POST", deactivation, headers=JSON).status == 200
     assert second.lookup("alice")[0] == 404
 
 

@@ -42,6 +42,7 @@ class Gunicorn:
             "NES_KEYSERVER_SERVER_KEY_FILE": str(key_file),
             "NES_KEYSERVER_MAIL_HOST": smtp.host,
             "NES_KEYSERVER_MAIL_PORT": str(smtp.port),
+            "NES_KEYSERVER_PUBLIC_URL": self.url,
             "NES_KEYSERVER_RATE_LIMIT_REGISTER": "100000 per minute",
             "NES_KEYSERVER_RATE_LIMIT_TOKEN": "100000 per minute",
         })
@@ -161,7 +162,7 @@ def test_sigkill_during_a_registration_burst_leaves_a_consistent_store(server, d
     orphans = [n for n in unanswered if n not in users and mailed_token(smtp, requests[n]["email"])]
     for name in orphans:
         _, link = mailed_token(smtp, requests[name]["email"])
-        reply = http("GET", link.replace(link.split("/users/")[0], server.url), headers=JSON)
+        reply = http("POST", link.replace(link.split("/users/")[0], server.url), headers=JSON)
         assert reply.status == 404 and reply.json()["status"] == 404
     print("  mailed links of registrations lost with the server: %d, each a clean 404" % len(orphans))
 
@@ -169,7 +170,7 @@ def test_sigkill_during_a_registration_burst_leaves_a_consistent_store(server, d
     assert http("GET", server.url + "/healthz").status == 200
     assert post(server.url, body(created[0]))[0] == 409
     _, link = mailed_token(smtp, requests[created[1]]["email"])
-    assert http("GET", link.replace(link.split("/users/")[0], server.url), headers=JSON).status == 200
+    assert http("POST", link.replace(link.split("/users/")[0], server.url), headers=JSON).status == 200
     answer = http("GET", server.url + "/users/" + created[1]).json()
     verify_lookup(answer, created[1], server.public_key)
     assert post(server.url, body("after-crash"))[0] == 201

@@ -31,7 +31,7 @@ def _register(server, name, email=None):
 
 
 def _follow(link):
-    reply = http("GET", link, headers=JSON)
+    reply = http("POST", link, headers=JSON)
     return reply.status, reply.json()
 
 
