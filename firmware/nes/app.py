@@ -19,7 +19,7 @@ import time
 import board
 import nes
 
-from . import clock, entropy, storage
+from . import clock, storage
 from .proto import envelope
 from .proto.constants import const
 from .proto.errors import AuthenticationError, DirectoryError, TimestampError
@@ -141,6 +141,8 @@ class App:
         if found is None:
             raise DirectoryError("the key server does not know %s" % to)
         clock.require()
+        from . import entropy  # loaded at the first send; it keeps the DRBG's state from then on
+
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
                            clock.now_ms(), entropy.random)  # collected first: as in on_frame
         return self.transport.send(topic(to), frame)
