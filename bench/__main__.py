@@ -9,11 +9,11 @@ import sys
 import time
 
 from . import __doc__ as BENCH_DOC
-from . import boards, e2e, firmware, host_crypto, keyserver_bench, report, section
+from . import boards, e2e, firmware, host_crypto, keyserver_bench, report, section, tlog_bench
 from .profile import PROFILES
 
 HERE = pathlib.Path(__file__).parent
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency")
 
 
 def _machine():
@@ -57,6 +57,7 @@ def run(profile, only):
         "boards": lambda: boards.run(profile, firmware.micropython()),
         "keyserver": lambda: keyserver_bench.run(profile),
         "e2e": lambda: e2e.run(profile),
+        "transparency": lambda: tlog_bench.run(profile),
     }
     for name in SECTIONS:
         if name in only:

@@ -206,6 +206,7 @@ class Report:
         self.targets()
         self.keyserver()
         self.e2e()
+        self.transparency()
         return "\n".join(self.out).rstrip() + "\n"
 
     # -- sections ------------------------------------------------------------
@@ -394,6 +395,33 @@ class Report:
                 self.note("%s not available: %s" % (what, one_line(e[key])))
         for text in e.get("notes", []):
             self.note(text)
+
+    def transparency(self):
+        t = self.open_section("6. Transparency log (docs/TRANSPARENCY.md)", "transparency")
+        if not t:
+            return
+        rows = []
+        for store, a in t["appends"].items():
+            if a.get("available", True):
+                rows.append([store, fmt_num(a["per_s"], 1), str(a["appends"])])
+            else:
+                rows.append([store, "-", "not available (below)"])
+                self.note("%s: %s" % (store, _unavailable(a)))
+        self.tab(["store", "appends/s", "appends"], rows)
+        self.tab(["tree size", "inclusion hashes", "log member", "with consistency proof"],
+                 [[fmt_num(p["tree_size"]), str(p["inclusion_hashes"]), "%d B" % p["log_member_bytes"],
+                   "%d B" % p["with_consistency_bytes"]] for p in t["proofs"]])
+        self.note("%s; a host checks a log member in %s" % (t["note"], fmt_time(t["host_check_s"])))
+        board = t.get("board_check")
+        if board:
+            boards = (self.r.get("boards") or {}).get("boards") or {}
+            factor = (boards.get(ESP32) or {}).get("factor")
+            rows = [[what, fmt_time(board[key]), fmt_time(board[key] * factor) if factor else "-"]
+                    for what, key in (("new checkpoint (signature + proofs)", "new_checkpoint_s"),
+                                      ("kept checkpoint (proofs only)", "kept_checkpoint_s"))]
+            self.tab(["board check, %s entries, %d B member" % (fmt_num(board["tree_size"]),
+                                                                board["member_bytes"]),
+                      "unix port (viper, 96k)", "%s (x pystone factor)" % ESP32], rows)
 
 
 def render(results, markdown=False):

@@ -13,7 +13,9 @@ import time
 from sqlalchemy import insert
 
 from host_tools.protocol import directory
+from keyserver.serverkey import ServerKey
 from keyserver.store import ACTIVE, users
+from keyserver.tlog import entries as log_entries
 
 SIGNED = 1000
 _BATCH = 50_000
@@ -76,9 +78,12 @@ def _insert(store, rows):
 
 
 def add_users(store, start, stop, server_seed):
-    """Insert users start..stop-1; return the seconds it took."""
+    """Insert users start..stop-1 and append their activations to the
+    transparency log, as activating them would; return the seconds it took."""
     t0 = time.monotonic()
-    _insert(store, _rows(start, stop, server_seed, int(time.time())))
+    now = int(time.time())
+    _insert(store, _rows(start, stop, server_seed, now))
+    log_entries.backfill(log_entries.make_log(store, ServerKey(server_seed), {}), store, now)
     return time.monotonic() - t0
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .commands import board, chat, config, identity, messages
+from .commands import board, chat, config, identity, messages, monitor
 from .errors import CommandError
 from .output import safe_text
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
@@ -49,6 +49,8 @@ COMMANDS = (
     Command("vboard", board.do_vboard, None,
             "run a virtual board (MicroPython unix port behind a pseudo-terminal); "
             "`nes vboard --help` lists its options", needs_settings=False),
+    Command("monitor", monitor.do_monitor, monitor.add_monitor_arguments,
+            "check the key server's transparency log and report the entries of your names"),
 )
 
 

@@ -11,6 +11,8 @@ from .keyfiles import b64, decode_key
 from .output import safe_text
 from .protocol.directory import verify_lookup
 from .protocol.errors import DirectoryError
+from .protocol.tlog import LogError
+from .transparency import LogChecker
 
 TIMEOUT = 15
 
@@ -43,12 +45,16 @@ def _reason(body):
 
 
 class KeyServer:
-    def __init__(self, url, public_key=None):
+    def __init__(self, url, public_key=None, log_state=None, witness_key=None):
         scheme = urllib.parse.urlsplit(url).scheme
         if scheme not in ("http", "https"):
             raise CommandError("key server address must be an http:// or https:// URL, not %r" % url)
         self.url = url.rstrip("/")
         self.public_key = public_key
+        # Transparency log (issue 18): with a LogState, every lookup is checked against the log.
+        self.log_state = log_state
+        self.log = (LogChecker(log_state, public_key, self.fetch, witness_key)
+                    if log_state and public_key else None)
 
     def _request(self, method, path, payload=None):
         """(status, body bytes); CommandError when the server cannot be reached."""
@@ -68,7 +74,10 @@ class KeyServer:
 
     def lookup(self, username):
         """(message_public, sign_public) of `username`, verified against the pinned server key."""
-        status, body = self._request("GET", "/users/" + urllib.parse.quote(username))
+        path = "/users/" + urllib.parse.quote(username)
+        if self.log and self.log.state.size:
+            path += "?since=%d" % self.log.state.size
+        status, body = self._request("GET", path)
         if status == 404:
             raise UnknownUser("the key server at %s does not know %r (not registered, not yet "
                               "activated, or deactivated)" % (self.url, username))
@@ -77,8 +86,11 @@ class KeyServer:
                                % (username, status, _reason(body)))
         try:
             answer = json.loads(body)
-            return verify_lookup(answer, username, self.public_key)
-        except (ValueError, DirectoryError) as exc:
+            keys = verify_lookup(answer, username, self.public_key)
+            if self.log:
+                self.log.check_answer(answer, username, keys)
+            return keys
+        except (ValueError, DirectoryError, LogError) as exc:
             raise CommandError("refusing the key server's answer for %r: %s" % (username, exc)) from None
 
     def register(self, username, email, message_public, sign_public):
@@ -92,10 +104,19 @@ class KeyServer:
         if status not in (200, 201, 202):
             raise RegistrationRefused("the key server refused the registration of %r (HTTP %d): %s"
                                       % (username, status, _reason(body)), status)
+        if self.log_state is not None:
+            self.log_state.registered(username, (message_public, sign_public))
         try:
             return json.loads(body)
         except ValueError:
             return {}
+
+    def fetch(self, path):
+        """The body of a 200 answer to GET `path` (the log's resources)."""
+        status, body = self._request("GET", path)
+        if status != 200:
+            raise CommandError("the key server did not serve %s (HTTP %d): %s" % (path, status, _reason(body)))
+        return body
 
     def server_key(self):
         """The server's public key as it serves it at GET /key (not yet trusted)."""

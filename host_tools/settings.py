@@ -64,6 +64,9 @@ SETTINGS = (
     Setting("PUBLIC_KEY_SIGN_FILE", "public_sign", True, _key_file("-ed25519-sign.pub"),
             "public key file for signature verification"),
     Setting("NES_USERNAME", "user", False, _os_user, "local username", "NAME"),
+    Setting("LOG_WITNESS_KEY", "witness_key", False, None,
+            "verifier key of a witness whose cosignature the key server's log checkpoints must carry",
+            "VKEY"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 

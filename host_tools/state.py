@@ -6,6 +6,8 @@ from .keyserver_client import KeyServer
 from .mqtt import parse_broker
 from .peers import FILE_NAME, Directory, PeerStore
 from .settings import SETTINGS, Settings
+from .errors import CommandError
+from .transparency import LogState, log_file
 
 
 class State:
@@ -24,7 +26,20 @@ class State:
 
     def keyserver(self, trusted=True):
         """The key-server client; `trusted` needs the pinned server key (lookups)."""
-        return KeyServer(self.settings.provider, provider_key(self.settings) if trusted else None)
+        key = provider_key(self.settings) if trusted else None
+        return KeyServer(self.settings.provider, key, self.log_state(key, trusted),
+                         self.settings.value("LOG_WITNESS_KEY"))
+
+    def log_state(self, server_key=None, required=True):
+        """What `nes` keeps of the transparency log of the pinned key server (issue 18);
+        None when no server key is pinned and none is `required`."""
+        try:
+            server_key = server_key or provider_key(self.settings)
+        except CommandError:
+            if required:
+                raise
+            return None
+        return LogState(self.settings.state_file(log_file(server_key)))
 
     def store(self):
         return PeerStore(self.settings.state_file(FILE_NAME))

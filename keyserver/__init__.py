@@ -5,10 +5,11 @@ lookups (docs/PROTOCOL.md §10, docs/KEYSERVER.md).
 """
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errors, limits, serverkey
+from . import accounts, config, errors, limits, serverkey
 from .accounts import Accounts
 from .routes import BLUEPRINTS
 from .store import Store
+from .tlog import entries as log_entries
 
 
 def create_app(test_config=None):
@@ -22,9 +23,10 @@ def create_app(test_config=None):
     config.check_public_url(app.config)
     store = Store(app.config["DATABASE_URL"])
     store.create_schema()
+    app.extensions["nes_keyserver"] = Accounts(store, key, app.config)
+    log_entries.backfill(app.extensions["nes_keyserver"].log, store, accounts.now())  # issue 18
     # No pooled connection may survive into forked workers (gunicorn --preload).
     store.dispose()
-    app.extensions["nes_keyserver"] = Accounts(store, key, app.config)
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from host_tools.protocol import directory
 
 from . import mail, tokens
 from .store import ACTIVATE, DEACTIVATE, PENDING
+from .tlog import entries as log_entries  # transparency log (issue 18)
 
 # Marks the kind of link a mail carries, for mail filters and the tests.
 LINK_HEADER = "X-NES-Keyserver-Link"
@@ -74,6 +75,7 @@ class Accounts:
         self.store = store
         self.server_key = server_key
         self.config = config
+        self.log = log_entries.make_log(store, server_key, config)  # transparency log (issue 18)
 
     def _link(self, base_url, username, token):
         # base_url (from the request's Host) only in console mail mode: config.check_public_url.
@@ -125,9 +127,11 @@ class Accounts:
             if not tx.claim_token(row.token_hash):
                 raise LinkUnknown()
             if row.purpose == ACTIVATE:
-                self._activate(tx, username, base_url)
+                self._activate(tx, username, base_url, now)
                 return ACTIVATED
+            user = tx.user(username)
             if row.purpose == DEACTIVATE and tx.delete_active(username):
+                log_entries.deactivated(self.log, tx, user, now)  # transparency log (issue 18)
                 return DEACTIVATED
             raise LinkUnknown()
 
@@ -138,11 +142,12 @@ class Accounts:
             base64.b64decode(public_key_message), base64.b64decode(public_key_sign),
         )
 
-    def _activate(self, tx, username, base_url):
+    def _activate(self, tx, username, base_url, now):
         user = tx.user(username)
         if user is None or user.state != PENDING:
             raise LinkUnknown()
         tx.activate(username, self.sign(username, user.public_key_message, user.public_key_sign))
+        log_entries.activated(self.log, tx, user, now)  # transparency log (issue 18)
         token, token_hash = tokens.new()
         tx.add_token(token_hash, username, DEACTIVATE)
         self._mail_link(

@@ -21,6 +21,8 @@ SETTINGS = {
     "DATABASE_URL": (str, None),
     "SERVER_KEY_FILE": (str, None),
     "PUBLIC_URL": (str, None),
+    "LOG_ORIGIN": (str, None),
+    "LOG_WITNESSES": (str, None),
     "ACTIVATION_TTL": (int, 24 * 3600),
     "EXPIRED_TOKEN_RETENTION": (int, 7 * 24 * 3600),
     "MAX_CONTENT_LENGTH": (int, 4096),

@@ -60,10 +60,17 @@ DOCUMENT = {
         "/users/{username}": {
             "get": {
                 "summary": "Look up an active user's public keys, signed by the server key.",
-                "parameters": [_PATH_USERNAME],
+                "parameters": [_PATH_USERNAME, {
+                    "name": "since", "in": "query", "required": False, "schema": {"type": "integer"},
+                    "description": "a tree size the client saw: the answer's log member then carries "
+                                   "a consistency proof from it (docs/TRANSPARENCY.md §4)"}, {
+                    "name": "log", "in": "query", "required": False, "schema": {"enum": ["0"]},
+                    "description": "0: no log member (for a client that only compares the keys with "
+                                   "its pin)"}],
                 "responses": {
                     "200": _json(_ref("LookupAnswer"), "the signed entry"),
                     "404": _error("unknown, pending or deactivated user"),
+                    "503": _error("the name changed during the lookup; ask again"),
                 },
             },
         },
@@ -90,6 +97,26 @@ DOCUMENT = {
                     "410": _link_answer("expired activation link"),
                     "429": _link_answer("too many requests from this address"),
                     "503": _link_answer("the deactivation e-mail could not be sent; nothing changed"),
+                },
+            },
+        },
+        "/log/checkpoint": {
+            "get": {
+                "summary": "The transparency log's checkpoint (C2SP tlog-checkpoint signed note).",
+                "responses": {"200": {"description": "the checkpoint",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            },
+        },
+        "/log/tile/{tile}": {
+            "get": {
+                "summary": "A tile or entry bundle of the log (C2SP tlog-tiles, height 8); immutable.",
+                "parameters": [{
+                    "name": "tile", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "`<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]` (contains slashes)"}],
+                "responses": {
+                    "200": {"description": "the hashes or the entry bundle",
+                            "content": {"application/octet-stream": {"schema": {"type": "string"}}}},
+                    "404": _error("no such tile in the tree yet, or not a canonical tile path"),
                 },
             },
         },
@@ -145,6 +172,19 @@ DOCUMENT = {
                     "signature": {
                         "type": "string", "contentEncoding": "base64",
                         "description": "Ed25519 over 'nes/1 lookup' || u8(len(U)) || U || M || S",
+                    },
+                    "log": {
+                        "type": "object",
+                        "description": "the name's latest log entry, its inclusion proof and the "
+                                       "checkpoint (docs/TRANSPARENCY.md §4); not signed by `signature`",
+                        "required": ["index", "kind", "serial", "time", "proof", "checkpoint"],
+                        "properties": {
+                            "index": {"type": "integer"}, "kind": {"enum": ["activate", "change"]},
+                            "serial": {"type": "integer"}, "time": {"type": "integer"},
+                            "proof": {"type": "array", "items": {"type": "string"}},
+                            "consistency": {"type": "array", "items": {"type": "string"}},
+                            "checkpoint": {"type": "string"},
+                        },
                     },
                 },
             },

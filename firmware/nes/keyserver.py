@@ -21,13 +21,18 @@ def _get(url):
         nes.unload("http")
 
 
-def lookup(url, server_public, name, pinned=None):
+def lookup(url, server_public, name, pinned=None, log_path=None):
     """(M, S) of `name`, verified; None when the key server does not know
     the name; DirectoryError for a bad answer, OSError for no answer.
-    `pinned`: the b64 texts of the keys this board holds for the name."""
+    `pinned`: the b64 texts of the keys this board holds for the name;
+    `log_path`: the file of the newest log checkpoint kept (docs/TRANSPARENCY.md)."""
     if not is_username(name):
         raise DirectoryError("not a username")
-    status, body = _get(url + "/users/" + name)
+    kept = None if pinned else _kept(log_path)
+    # With a pin, the answer is first only compared with it: no log proofs
+    # are asked for (?log=0), which keeps a send's heap as it was.
+    query = "?log=0" if pinned else "?since=%d" % kept[1] if kept else ""
+    status, body = _get(url + "/users/" + name + query)
     if status == 404:
         return None
     if status != 200:
@@ -45,9 +50,40 @@ def lookup(url, server_public, name, pinned=None):
         from .crypto import b64
 
         return b64.decode(pinned[0]), b64.decode(pinned[1])
+    if pinned:
+        answer = None
+        return lookup(url, server_public, name, None, log_path)  # other keys: ask with the proofs
     from .proto.directory import verify_lookup
 
-    return verify_lookup(answer, name, server_public)
+    keys = verify_lookup(answer, name, server_public)
+    # Transparency log (issue 18): keys are pinned only with a proof that the
+    # log holds them, against a checkpoint extending the one kept.
+    from .proto import tlog
+
+    newest = tlog.check(answer.get("log"), name, keys[0], keys[1], server_public, kept)
+    if log_path and newest != kept:
+        _keep(log_path, newest)
+    return keys
+
+
+def _kept(log_path):
+    """(origin, size, root) of the checkpoint kept in `log_path`: its three lines."""
+    from . import storage
+    from .crypto import b64
+
+    data = storage.load(log_path) if log_path else None
+    if not data:
+        return None
+    origin, size, root = data.split(b"\n")[:3]
+    return origin, int(size), b64.decode(root)
+
+
+def _keep(log_path, checkpoint):
+    from . import storage
+    from .crypto import b64
+
+    origin, size, root = checkpoint
+    storage.write_atomic(log_path, origin + b"\n" + str(size).encode() + b"\n" + b64.encode(root) + b"\n")
 
 
 def _names_keys(answer, name, pinned):

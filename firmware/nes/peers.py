@@ -45,6 +45,8 @@ class Peers:
         self.url = url.rstrip("/")
         self.server_public = server_public
         self.path = path or storage.path("peers.json")
+        # The newest transparency-log checkpoint seen, next to the pins (issue 18).
+        self.log_path = self.path[:self.path.rfind("/") + 1] + "log"
         try:
             self._pins = storage.load_json(self.path, {})
         except ValueError:
@@ -63,9 +65,9 @@ class Peers:
         from . import keyserver
 
         try:
-            return keyserver.lookup(self.url, self.server_public, name, self._pins.get(name))
+            return keyserver.lookup(self.url, self.server_public, name, self._pins.get(name), self.log_path)
         finally:
-            for module in ("keyserver", "http", "proto.directory"):
+            for module in ("keyserver", "http", "proto.directory", "proto.tlog"):
                 nes.unload(module)
 
     def _pinned(self, name):

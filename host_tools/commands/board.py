@@ -7,8 +7,7 @@ import sys
 
 from ..board import flash, profiles, vboard
 from ..errors import CommandError
-from ..keyfiles import b64, fingerprint, provider_key
-from ..keyserver_client import KeyServer
+from ..keyfiles import b64, fingerprint
 from ..mqtt import parse_broker
 from ..board.provision import Request, provision
 from ..settings import check_username
@@ -54,7 +53,7 @@ def do_provision(state, args):
     settings = state.settings
     request = Request(
         board=args.board, port=args.port, user=_board_user(settings), email=args.email,
-        broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
+        broker=state.broker(), keyserver=state.keyserver(),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
         ntp_host=args.ntp_host, allow=_recipients(args.allow),

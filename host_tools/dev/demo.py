@@ -277,6 +277,12 @@ class Demo:
                    and "message from garage" in kitchen.text()[since[kitchen]:],
                    "the boards' messages to each other")
 
+    def monitor(self):
+        self.say.step("%s runs `nes monitor`: the key server's transparency log, checked, with every "
+                      "entry of her name and of the boards she provisioned" % HOST_USER)
+        for line in self.nes("monitor").splitlines():
+            self.say.detail(line)
+
     def keep(self):
         """Leave everything running for the user, quietly: the demo's own listener
         stops (alice's session is the user's now) and only mail is shown."""
@@ -330,6 +336,7 @@ class Demo:
             self.alice_sends()
             self.alice_commands()
             self.boards_talk()
+            self.monitor()
             if keep:
                 self.keep()
             self.say.step("Done: board->host, host->board and board->board messages, all sealed, "

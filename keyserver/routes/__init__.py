@@ -1,4 +1,4 @@
 """The HTTP routes, one blueprint per module."""
-from . import links, lookup, meta, register
+from . import links, log, lookup, meta, register
 
-BLUEPRINTS = (register.bp, lookup.bp, links.bp, meta.bp)
+BLUEPRINTS = (register.bp, lookup.bp, links.bp, meta.bp, log.bp)

@@ -24,6 +24,7 @@ STEPS = [
     "alice sends the kitchen a text",
     "alice sends the kitchen the command /status",
     "Board to board",
+    "alice runs `nes monitor`",
     "Done:",
 ]
 
@@ -97,6 +98,10 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
                      re.M), step[9]
     assert re.search(r"^    garage console> message from kitchen at .*: temperature ", step[10], re.M), step[10]
     assert re.search(r"^    kitchen console> message from garage at .*: temperature ", step[10], re.M), step[10]
+    # the transparency log: each of alice's names activated once, with the keys registered from her host
+    for name in ("alice", "kitchen", "garage"):
+        assert re.search(r"^ +\d+  \S+ \S+  activate   %s serial 1  signing SHA256:\S+  registered here$" % name,
+                         step[11], re.M), step[11]
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())

@@ -26,6 +26,8 @@ SAMPLES = {
     "PUBLIC_KEY_SIGN_FILE": ("keys/s.pub", "/keys/env-s.pub", "-J", "flag-s.pub"),
     "NES_USERNAME": ("fileuser", "envuser", "-u", "flaguser"),
     "MQTT_CA_FILE": ("ca.pem", "/etc/env-ca.pem", "--ca-file", "flag-ca.pem"),
+    "LOG_WITNESS_KEY": ("file.example+01020304+BAE=", "env.example+01020304+BAE=", "--witness_key",
+                        "flag.example+01020304+BAE="),
 }
 DEFAULTS = {
     "MQTT_BROKER_ADDRESS": "tcp://test.mosquitto.org:1883",
@@ -37,6 +39,7 @@ DEFAULTS = {
     "PUBLIC_KEY_SIGN_FILE": "{nes}/tester-ed25519-sign.pub",
     "NES_USERNAME": "tester",
     "MQTT_CA_FILE": "",
+    "LOG_WITNESS_KEY": "",
 }
 OS_USER = {"LOGNAME": "Tester", "USER": "Tester"}
 

@@ -2,6 +2,7 @@
 with its e-mail going through a real SMTP server (aiosmtpd): every status code
 of docs/KEYSERVER.md."""
 import base64
+import re
 
 import pytest
 
@@ -210,7 +211,7 @@ def test_openapi_document_matches_the_routes(keyserver):
     assert doc["openapi"].startswith("3.")
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     served = {
-        (rule.rule.replace("<", "{").replace(">", "}"), method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in keyserver.app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }

@@ -13,6 +13,7 @@ from host_tools.keyfiles import Identity, write_key
 from host_tools.messaging import Receiver
 from host_tools.peers import PeerStore
 from host_tools.settings import ConfigFile
+from host_tools.transparency import LogState
 
 KEYS = (bytes(range(32)), bytes(range(1, 33)))
 
@@ -30,6 +31,7 @@ WRITERS = {
     "peers": _pin,
     "replay": _replay,
     "key": lambda path: write_key(path, KEYS[0], private=True),
+    "log": lambda path: LogState(path).registered("bob", KEYS),
 }
 
 

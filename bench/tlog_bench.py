@@ -1,0 +1,156 @@
+"""The transparency log (docs/TRANSPARENCY.md): appends per second as the
+directory makes them (one transaction each) on SQLite and PostgreSQL, the size
+of a lookup answer's log member at several tree sizes, and what checking one
+costs a client."""
+import base64
+import json
+import os
+import pathlib
+import tempfile
+import time
+
+from host_tools.protocol import tlog
+from keyserver import serverkey
+from keyserver.store import Store
+from keyserver.tlog import tree
+from keyserver.tlog.log import Log
+
+from . import firmware
+from .keyserver_bench import postgres_url
+from .section import Unavailable
+from .stats import median
+
+TREE_SIZES = (10**3, 10**6, 10**9)
+_NOW = 1_765_000_000
+_BOARD_TREE = 10**6
+
+# Under the unix port: a board's check of one log member, with the checkpoint
+# signature (a new checkpoint) and without (the checkpoint it kept).
+_BOARD_SCRIPT = """
+import json, time
+from nes.crypto import b64
+from nes.proto import tlog
+case = json.loads(%r)
+keys = [b64.decode(k) for k in case["keys"]]
+public = b64.decode(case["public"])
+kept = tlog.check(case["member"], "u0000500", keys[0], keys[1], public, None)
+out = {}
+for name, start in (("new_checkpoint_s", None), ("kept_checkpoint_s", kept)):
+    times = []
+    for _ in range(%d):
+        t0 = time.ticks_us()
+        tlog.check(case["member"], "u0000500", keys[0], keys[1], public, start)
+        times.append(time.ticks_diff(time.ticks_us(), t0) / 1e6)
+    times.sort()
+    out[name] = times[len(times) // 2]
+print("BENCH-JSON " + json.dumps(out))
+"""
+
+
+def _appends(url, key, count):
+    store = Store(url)
+    store.create_schema()
+    log = Log(store.engine, key, "bench/log")
+    try:
+        started = time.monotonic()
+        for i in range(count):
+            with store.transaction() as tx:
+                log.append(tx.conn, tlog.ACTIVATE, "u%07d" % i, (os.urandom(32), os.urandom(32)), _NOW)
+        seconds = time.monotonic() - started
+    finally:
+        store.dispose()
+    return {"appends": count, "per_s": round(count / seconds, 1)}
+
+
+def _member(key, size, index, consistency_from=None):
+    """A lookup's log member for entry `index` of a tree of `size` (hash values
+    do not change sizes: every stored hash is a placeholder)."""
+    zero = lambda level, idx: b"\0" * tlog.HASH_BYTES  # noqa: E731
+    note = tlog.sign_note(tlog.checkpoint_text("keys.example.org/log", size, b"\0" * 32),
+                          "keys.example.org/log", key.seed)
+    member = {"index": index, "kind": "activate", "serial": 1, "time": _NOW,
+              "proof": tlog.encode_proof(tree.inclusion_proof(index, size, zero)), "checkpoint": note}
+    if consistency_from:
+        member["consistency"] = tlog.encode_proof(tree.consistency_proof(consistency_from, size, zero))
+    return member
+
+
+def _proof_sizes(key):
+    rows = []
+    for size in TREE_SIZES:
+        member = _member(key, size, 0)
+        with_consistency = _member(key, size, 0, consistency_from=size // 3)
+        rows.append({"tree_size": size, "inclusion_hashes": len(member["proof"]),
+                     "log_member_bytes": len(json.dumps(member)),
+                     "with_consistency_bytes": len(json.dumps(with_consistency))})
+    return rows
+
+
+def _client_check(key, reps):
+    """Seconds to check one log member (checkpoint signature and inclusion) with
+    the host's code, on a real 1,000-entry tree."""
+    hashes, datas = {}, []
+    keys = (os.urandom(32), os.urandom(32))
+    for i in range(1000):
+        data = tlog.encode_entry(tlog.ACTIVATE, "u%07d" % i, 1, _NOW, *keys)
+        datas.append(data)
+        for level, idx, h in tree.new_hashes(i, data, lambda lv, n: hashes[lv, n]):
+            hashes[level, idx] = h
+    get = lambda level, idx: hashes[level, idx]  # noqa: E731
+    root = tree.root(1000, get)
+    note = tlog.sign_note(tlog.checkpoint_text("bench/log", 1000, root), "bench/log", key.seed)
+    member = {"index": 500, "kind": "activate", "serial": 1, "time": _NOW,
+              "proof": tlog.encode_proof(tree.inclusion_proof(500, 1000, get)), "checkpoint": note}
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        tlog.verify_log_member(member, "u0000500", keys, key.public, "bench/log")
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def _board_check(key, reps):
+    """Unix-port seconds of a board's check of a log member in a tree of
+    _BOARD_TREE entries, all but entry 500 one placeholder entry (so every
+    subtree without entry 500 has one hash per level)."""
+    keys = (os.urandom(32), os.urandom(32))
+    leaf = tlog.leaf_hash(tlog.encode_entry(tlog.ACTIVATE, "u0000500", 1, _NOW, *keys))
+    same = [tlog.leaf_hash(b"placeholder")]
+    while len(same) < 64:
+        same.append(tlog.node_hash(same[-1], same[-1]))
+
+    def get(level, idx):
+        if idx != 500 >> level:
+            return same[level]
+        return leaf if level == 0 else tlog.node_hash(get(level - 1, 2 * idx), get(level - 1, 2 * idx + 1))
+
+    root = tree.root(_BOARD_TREE, get)
+    note = tlog.sign_note(tlog.checkpoint_text("bench/log", _BOARD_TREE, root), "bench/log", key.seed)
+    member = {"index": 500, "kind": "activate", "serial": 1, "time": _NOW,
+              "proof": tlog.encode_proof(tree.inclusion_proof(500, _BOARD_TREE, get)), "checkpoint": note}
+    case = {"member": member, "keys": [base64.b64encode(k).decode() for k in keys],
+            "public": base64.b64encode(key.public).decode()}
+    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps), heapsize="96k")
+    for line in run.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            return dict(json.loads(line[len("BENCH-JSON "):]), tree_size=_BOARD_TREE,
+                        member_bytes=len(json.dumps(member)))
+    raise RuntimeError("micropython: %s" % (run.stderr or run.stdout).strip()[-300:])
+
+
+def run(profile):
+    appends = max(20, int(200 * profile.http_seconds))
+    with tempfile.TemporaryDirectory(prefix="nes-bench-tlog-") as tmp:
+        tmp = pathlib.Path(tmp)
+        key = serverkey.create(str(tmp / "server.key"))
+        stores = {"sqlite": _appends("sqlite:///%s" % (tmp / "log.sqlite3"), key, appends)}
+        try:
+            with postgres_url() as url:
+                stores["postgresql"] = _appends(url, key, appends)
+        except Unavailable as exc:
+            stores["postgresql"] = {"available": False, "reason": str(exc)}
+        return {"appends": stores, "proofs": _proof_sizes(key),
+                "host_check_s": _client_check(key, max(3, profile.crypto_reps * 5)),
+                "board_check": _board_check(key, max(1, profile.crypto_reps)),
+                "note": "appends: one transaction each, as activations make them; "
+                        "host check: checkpoint signature + inclusion proof, pycryptodome"}

@@ -1,0 +1,236 @@
+"""Appends, checkpoints, tiles and lookup proofs of the transparency log.
+
+One sequencer: an append runs inside the caller's database transaction (the
+same one that changes the directory) and first takes the log lock — a
+transaction-scoped advisory lock on PostgreSQL, the database write lock on
+SQLite — so appends from every worker and instance are serialised and the
+head, entries and hashes commit together with the directory change or not at
+all. The checkpoint is signed when served, from the committed head, so it can
+never name a tree the tiles do not hold."""
+import threading
+
+from sqlalchemy import insert, select, text, update
+
+from host_tools.protocol import tlog as proto
+
+from . import tables, tree
+
+# pg_advisory_xact_lock key of the log's sequencer: "nes-kt/1" as a 64-bit integer.
+LOCK_KEY = int.from_bytes(b"nes-kt/1", "big") >> 1
+
+
+class LogCorrupt(Exception):
+    """The stored log is missing a hash it must have."""
+
+
+def _getter(conn):
+    cache = {}
+
+    def get(level, idx):
+        key = (level, idx)
+        if key not in cache:
+            row = conn.execute(select(tables.hashes.c.hash).where(
+                tables.hashes.c.level == level, tables.hashes.c.idx == idx)).first()
+            if row is None:
+                raise LogCorrupt("no stored hash (%d, %d)" % key)
+            cache[key] = bytes(row.hash)
+        return cache[key]
+    return get
+
+
+def _lock(conn):
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    # On SQLite this write takes the database lock; on PostgreSQL it is a no-op.
+    if conn.execute(update(tables.head).where(tables.head.c.id == 1)
+                    .values(size=tables.head.c.size)).rowcount == 0:
+        conn.execute(insert(tables.head).values(id=1, size=0, root=proto.EMPTY_ROOT))
+
+
+def read_head(conn):
+    row = conn.execute(select(tables.head.c.size, tables.head.c.root)).first()
+    return (0, proto.EMPTY_ROOT) if row is None else (row.size, bytes(row.root))
+
+
+class _Batch:
+    """Consecutive appends in one transaction: their entries and hashes are
+    inserted together, the right edge of the tree kept in memory."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.size = read_head(conn)[0]
+        self.stored = _getter(conn)
+        self.edge = {}  # level -> (index, hash) of the newest hash at that level
+        self.entries, self.hashes = [], []
+
+    def get(self, level, idx):
+        newest = self.edge.get(level)
+        return newest[1] if newest and newest[0] == idx else self.stored(level, idx)
+
+    def add(self, kind, name, serial, keys, now):
+        """Queue one entry; returns its index."""
+        data = proto.encode_entry(kind, name, serial, now, *keys)
+        self.entries.append({"idx": self.size, "data": data})
+        for level, idx, h in tree.new_hashes(self.size, data, self.get):
+            self.edge[level] = (idx, h)
+            self.hashes.append({"level": level, "idx": idx, "hash": h})
+        self.size += 1
+        return self.size - 1
+
+    def flush(self):
+        if self.entries:
+            self.conn.execute(insert(tables.entries), self.entries)
+            self.conn.execute(insert(tables.hashes), self.hashes)
+            self.entries, self.hashes = [], []
+
+    def commit_head(self):
+        """Write what is queued, then the head of the grown tree."""
+        self.flush()
+        root = tree.root(self.size, self.get)
+        self.conn.execute(update(tables.head).where(tables.head.c.id == 1).values(size=self.size, root=root))
+
+
+class Log:
+    def __init__(self, engine, server_key, origin, witnesses=None):
+        self.engine = engine
+        self.server_key = server_key
+        self.origin = origin
+        self.witnesses = witnesses  # a cosign.Witnesses, or None
+        self._signed = (None, None)
+        self._signed_lock = threading.Lock()
+
+    @property
+    def verifier_key(self):
+        return proto.verifier_key(self.origin, self.server_key.public)
+
+    def append(self, conn, kind, name, keys, now):
+        """Log `kind` for `name` with its (message, sign) keys; returns (index, serial).
+        Call inside the transaction that makes the change."""
+        _lock(conn)
+        batch = _Batch(conn)
+        row = conn.execute(select(tables.names.c.serial).where(tables.names.c.username == name)).first()
+        serial = 1 if row is None else row.serial + 1
+        index = batch.add(kind, name, serial, keys, now)
+        if row is None:
+            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=index, kind=kind))
+        else:
+            conn.execute(update(tables.names).where(tables.names.c.username == name)
+                         .values(serial=serial, idx=index, kind=kind))
+        batch.commit_head()
+        return index, serial
+
+    def backfill(self, missing, now):
+        """Log an activation for each (name, keys) page that `missing(conn, after)`
+        returns (names after `after` without an entry, in order; an empty page
+        ends), in one transaction; returns how many were added."""
+        added = 0
+        with self.engine.begin() as conn:
+            _lock(conn)
+            batch, after = _Batch(conn), ""
+            while True:
+                page = missing(conn, after)
+                if not page:
+                    break
+                for name, keys in page:
+                    batch.add(proto.ACTIVATE, name, 1, keys, now)
+                conn.execute(insert(tables.names), [
+                    {"username": name, "serial": 1, "idx": batch.size - len(page) + i, "kind": proto.ACTIVATE}
+                    for i, (name, _) in enumerate(page)])
+                batch.flush()
+                added += len(page)
+                after = page[-1][0]
+            if added:
+                batch.commit_head()
+        return added
+
+    def _note(self, size, root):
+        with self._signed_lock:
+            if self._signed[0] == (size, root):
+                return self._signed[1]
+            note = proto.sign_note(proto.checkpoint_text(self.origin, size, root), self.origin,
+                                   self.server_key.seed)
+            complete = True
+            if self.witnesses:
+                note, complete = self.witnesses.cosign(self, size, note)
+            if complete:
+                self._signed = ((size, root), note)
+            return note
+
+    def checkpoint(self):
+        with self.engine.connect() as conn:
+            return self._note(*read_head(conn))
+
+    def tile(self, level, n, width):
+        """The hashes of tile (level, n) of `width`, or None while the tree is too small."""
+        hash_level = level * proto.TILE_HEIGHT
+        start = n * proto.TILE_WIDTH
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if start + width > size >> hash_level:
+                return None
+            rows = conn.execute(
+                select(tables.hashes.c.hash)
+                .where(tables.hashes.c.level == hash_level, tables.hashes.c.idx >= start,
+                       tables.hashes.c.idx < start + width)
+                .order_by(tables.hashes.c.idx)).scalars().all()
+        if len(rows) != width:
+            raise LogCorrupt("tile %d/%d is missing hashes" % (level, n))
+        return b"".join(bytes(h) for h in rows)
+
+    def bundle(self, n, width):
+        """The entry bundle n of `width`, or None while the tree is too small."""
+        start = n * proto.TILE_WIDTH
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if start + width > size:
+                return None
+            rows = conn.execute(
+                select(tables.entries.c.data)
+                .where(tables.entries.c.idx >= start, tables.entries.c.idx < start + width)
+                .order_by(tables.entries.c.idx)).scalars().all()
+        if len(rows) != width:
+            raise LogCorrupt("entry bundle %d is missing entries" % n)
+        return proto.bundle([bytes(d) for d in rows])
+
+    def lookup_proof(self, name, since=None):
+        """The "log" member of a lookup answer for `name`'s latest entry:
+        {index, kind, serial, time, proof, checkpoint[, consistency]} plus "keys"
+        (the entry's, for the caller to compare), or None when it has none. The
+        consistency proof is from tree size `since` when 0 < since < size."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tables.names).where(tables.names.c.username == name)).first()
+            if row is None:
+                return None
+            # Read after the name: the head then covers its entry, whatever commits meanwhile.
+            size, root = read_head(conn)
+            data = conn.execute(select(tables.entries.c.data)
+                                .where(tables.entries.c.idx == row.idx)).scalar_one()
+            get = _getter(conn)
+            member = {"proof": proto.encode_proof(tree.inclusion_proof(row.idx, size, get))}
+            if since is not None and 0 < since < size:
+                member["consistency"] = proto.encode_proof(tree.consistency_proof(since, size, get))
+        entry = proto.decode_entry(bytes(data))
+        member.update({
+            "index": row.idx, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
+            "keys": (entry["public_key_message"], entry["public_key_sign"]),
+            "checkpoint": self._note(size, root),
+        })
+        return member
+
+    def consistency(self, size1, size2):
+        """A consistency proof between two sizes of the current tree, or None."""
+        with self.engine.connect() as conn:
+            size, _ = read_head(conn)
+            if not 0 < size1 <= size2 <= size:
+                return None
+            return tree.consistency_proof(size1, size2, _getter(conn))
+
+    def inclusion(self, index, size):
+        """An inclusion proof of entry `index` in the tree of `size` (size <= the current one)."""
+        with self.engine.connect() as conn:
+            return tree.inclusion_proof(index, size, _getter(conn))
+
+    def size(self):
+        with self.engine.connect() as conn:
+            return read_head(conn)[0]
+

@@ -1,0 +1,47 @@
+"""The log's tables, in the directory's own database and metadata (so
+`Store.create_schema` makes them): the head (tree size and root the
+checkpoint signs), the entries, the stored subtree hashes, and per name the
+serial and index of its latest entry. All of them change only inside an
+append's transaction, so a crash leaves either all or none of an entry."""
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
+
+from ..store import metadata
+
+head = Table(
+    "tlog_head", metadata,
+    Column("id", Integer, primary_key=True),  # one row, id 1
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary(32), nullable=False),
+)
+
+entries = Table(
+    "tlog_entries", metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+hashes = Table(
+    "tlog_hashes", metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# The per-name serial (+1 on every activation, key change and deactivation).
+# MERGE NOTE (issue 17): when keyserver/store.py keeps the per-name serial,
+# `serial` here is read from there instead; `idx` stays.
+names = Table(
+    "tlog_names", metadata,
+    Column("username", String(32), primary_key=True),
+    Column("serial", BigInteger, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("kind", String(10), nullable=False),  # of the latest entry
+)
+
+# Witnesses' cosignature lines of the checkpoint of each size (keyserver/tlog/cosign.py).
+cosignatures = Table(
+    "tlog_cosignatures", metadata,
+    Column("witness", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("line", Text, nullable=False),
+)
