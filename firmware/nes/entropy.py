@@ -1,6 +1,6 @@
 """The board's random source for its keys and for each message's e, K and
 iv: an HMAC_DRBG with SHA-256 (NIST SP 800-90A, nes/crypto/drbg.py) whose
-seed is many os.urandom samples, the timing jitter of hashing measured with
+seed is the hash of many os.urandom samples, the timing jitter of hashing measured with
 ticks_us, and what the board offers (`board.noise()`: ADC readings on the
 Pico W). It is reseeded from the same sources every RESEED_REQUESTS requests,
 and `mix(extra)` reseeds it with extra entropy as well: `nes provision`
@@ -16,7 +16,7 @@ from .crypto.drbg import HmacDrbg
 from .proto.constants import const
 
 _SAMPLES = const(16)  # os.urandom samples of 32 bytes in one seed
-_JITTER_ROUNDS = const(64)
+_JITTER_ROUNDS = const(8)  # timed hashes after each sample
 RESEED_REQUESTS = const(256)
 
 _urandom = os.urandom  # module attributes, so that a test can stand in for the sources
@@ -35,15 +35,17 @@ def _jitter():
 
 
 def seed_material():
-    """Fresh entropy input: os.urandom samples, hashing jitter, board noise."""
-    parts = []
+    """Fresh entropy input: the SHA-256 of os.urandom samples, hashing jitter
+    and board noise (hashed as they come, so that a seed costs the small
+    heap no large block)."""
+    pool = hashlib.sha256()
     for _ in range(_SAMPLES):
-        parts.append(_urandom(32))
-        parts.append(_jitter()[:8])
+        pool.update(_urandom(32))
+        pool.update(_jitter())
     noise = getattr(board, "noise", None)
     if noise is not None:
-        parts.append(noise())
-    return b"".join(parts)
+        pool.update(noise())
+    return pool.digest()
 
 
 def random(n):
