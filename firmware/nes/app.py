@@ -23,10 +23,11 @@ import nes
 from . import clock, storage
 from .proto import envelope
 from .proto.constants import const
-from .proto.errors import AuthenticationError, DirectoryError
+from .proto.errors import AuthenticationError, DirectoryError, TimestampError
 from .peers import KeyChangedError
 
 hooks = []
+handlers = {}  # nes.command(): name -> fn(argument), run by nes/commands.py
 _INBOX = const(8)  # messages kept for nes.inbox() ...
 _INBOX_CHARS = const(2048)  # ... and at most about this much text
 _RECHECK_MS = const(600000)  # a pinned key is re-checked at most this often
@@ -112,6 +113,7 @@ class App:
         self.inbox = []
         self.fresh = None  # a list once nes.poll() is used: it returns only what came after
         self.online = False
+        self.connects = 0
         self._claimed = None
         self._checked = {}
 
@@ -119,11 +121,23 @@ class App:
         """Bring the board online the first time; later, check the link."""
         if self.online:
             board.ensure(self.cfg.wifi_ssid, self.cfg.wifi_password, self.cfg.wifi_country)
+            reconnected = self.transport.connects != self.connects
+            self.connects = self.transport.connects
+            self.resync(reconnected)
             return
         from . import online
 
         online.bring_up(self)
         nes.unload("online")
+
+    def resync(self, now=False, attempts=1):
+        """Ask NTP when the clock wants it (nes/clock.py), or `now` (after a
+        reconnect) unless the board's clock needs no NTP."""
+        if clock.due(now):
+            from . import timesync
+
+            timesync.sync(self.cfg.ntp_host, attempts)
+            nes.unload("timesync")
 
     # -- sending ------------------------------------------------------------
 
@@ -131,15 +145,19 @@ class App:
         """Seal `text` for user `to` and publish it; True once the broker has
         it, False when queued behind the frame being handled."""
         to = to.lower() if isinstance(to, str) else to
+        self.start()  # online first: the clock is read (and NTP asked) after that
+        self.resync(not clock.good())
         found = _retried(self.peers.keys, to)  # the key check collects first itself
         if found is None:
             if to in self.peers:  # a pin the key server's signed "no such user" withdrew
                 raise DirectoryError("the key server says %s has no keys any more (deactivated); "
                                      "nothing is sealed to the pinned keys" % to)
             raise DirectoryError("the key server does not know %s" % to)
+        clock.require()
+        from . import entropy  # loaded at the first send; it keeps the DRBG's state from then on
+
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
-                           clock.now_ms())  # collected first: as in on_frame
-        self.start()
+                           clock.now_ms(), entropy.random)  # collected first: as in on_frame
         return self.transport.send(topic(to), frame)
 
     # -- receiving ----------------------------------------------------------
@@ -160,7 +178,8 @@ class App:
             msg = _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
                              self._sign_key_for, clock.now_ms(), self.replay)
         except Exception as exc:  # whatever a frame does, the board keeps running
-            print("drop: " + describe(exc))
+            print("drop: " + describe(exc) + ("" if clock.good() or not isinstance(exc, TimestampError) else
+                                               " (refused for time: this board's clock is not known to be right)"))
             if isinstance(exc, AuthenticationError) and self._claimed:
                 self._recheck(self._claimed)
             return
@@ -218,6 +237,11 @@ class App:
                 hook(msg)
             except Exception as exc:
                 print("hook: %s failed: %s" % (getattr(hook, "__name__", "hook"), describe(exc)))
+        if msg.text[:1] == "/":
+            from . import commands
+
+            commands.dispatch(self, msg.sender, msg.text, handlers, describe)
+            nes.unload("commands")
 
     # -- the loop -----------------------------------------------------------
 

@@ -7,7 +7,9 @@
                    "refresh": 3600},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300,
-                "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]}}
+                "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]},
+     "ntp": {"host": "pool.ntp.org"},
+     "commands": {"allow": ["alice"]}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets). A configuration without a
@@ -111,6 +113,13 @@ def _server_key(value):
     return raw
 
 
+def _host_port(value):
+    host, colon, port = _text(value).partition(":")
+    if not host or colon and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError("must be a host name or address, optionally :port")
+    return value
+
+
 def _country(value):
     if value is not None and (not isinstance(value, str) or len(value) != 2):
         raise ValueError("must be a two-letter country code or null")
@@ -136,6 +145,8 @@ _SCHEMA = (
     ("sensor", "recipients", _usernames, []),
     ("sensor", "interval", _integer(0, 604800), 0),
     ("sensor", "sensors", _sensors, []),
+    ("ntp", "host", _host_port, "pool.ntp.org"),
+    ("commands", "allow", _usernames, []),
 )
 
 

@@ -21,10 +21,10 @@ def bring_up(app):
         except OSError as exc:
             print("nes: no network (%s); retrying in %d s" % (exc, _NETWORK_PAUSE_MS // 1000))
             time.sleep_ms(_NETWORK_PAUSE_MS)
-    if not board.sync_time():
-        print("time: clock not synchronised")
-    if not clock.is_set():
-        print("time: the clock is not set; messages will be refused until it is")
-    print("time: %s UTC" % clock.iso(clock.now_ms()))
+    app.resync(True, 2)
+    if not clock.good():
+        print("time: the clock is not known to be right; nothing is sealed until NTP answers")
+    print("time: %s UTC (%s)" % (clock.iso(clock.now_ms()), clock.source or "not synchronised"))
     app.transport.start()
+    app.connects = app.transport.connects
     app.online = True

@@ -7,7 +7,9 @@ on first use, so that a running board does not keep it in its heap):
     nes.run()                   # restart the main loop
     nes.whoami()                # this board's user, board, broker and public keys
     nes.on_message(fn)          # call fn(message) for every verified message
-    nes.trust("alice")          # accept alice's new keys after a reported key change"""
+    nes.trust("alice")          # accept alice's new keys after a reported key change
+    nes.command("relay", fn)    # "/relay on" from an allowed sender runs fn("on"), replies its result
+    nes.allow("alice"); nes.disallow("alice"); nes.allowed()   # the commands' allow-list (on flash)"""
 import board
 
 import nes
@@ -66,3 +68,29 @@ def on_message(fn):
 def trust(name):
     found = _app().peers.trust(name.lower())
     return {"public_key_message": b64.encode_str(found[0]), "public_key_sign": b64.encode_str(found[1])}
+
+
+def command(name, fn):
+    app.handlers[name] = fn
+    return fn
+
+
+def _allow(name, allowed):
+    from . import commands
+
+    try:
+        return commands.set_allowed(_app(), name, allowed)
+    finally:
+        nes.unload("commands")
+
+
+def allow(name):
+    return _allow(name, True)
+
+
+def disallow(name):
+    return _allow(name, False)
+
+
+def allowed():
+    return list(_app().cfg.commands_allow)

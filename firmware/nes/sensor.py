@@ -1,10 +1,18 @@
 """Sensor posting: every `interval` seconds, the configured sensors
 (nes/sensors.py), or else the board's built-in one (board.temperature()),
 are read and the reading sent to each configured recipient as an ordinary
-nes/1 message, in the structured form of docs/PROTOCOL.md §14."""
+nes/1 message, in the structured form of docs/PROTOCOL.md §14. While the
+board's clock is not known to be right nothing can be sent (ClockError): the
+reading is tried again after at most RETRY_MS rather than a whole interval
+later."""
 import time
 
-_BUILT_IN = "nes-reading/1\ntemperature=%.1f C"  # readings.format's text, without loading it
+from .clock import ClockError
+from .proto.constants import const
+
+RETRY_MS = const(60000)
+_BUILT_IN = "nes-reading/1
+temperature=%.1f C"  # readings.format's text, without loading it
 
 
 def reading(board, sensors=None):
@@ -61,3 +69,5 @@ class Poster:
                 send(name, text)
             except Exception as exc:
                 print("sensor: not posted to %s: %s: %s" % (name, type(exc).__name__, exc))
+                if isinstance(exc, ClockError):
+                    self._next = time.ticks_add(time.ticks_ms(), min(self.interval_ms, RETRY_MS))

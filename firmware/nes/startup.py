@@ -66,7 +66,10 @@ def create():
     from .peers import Peers
     from .transport import Transport, umqtt_origin
 
+    from .crypto import field
+
     print("nes: user %s on %s; umqtt.simple %s" % (cfg.user, board.NAME, umqtt_origin()))
+    print("nes: crypto backend %s (%s)" % (field.BACKEND, field.WHY))
     poster = None
     if cfg.sensor_recipients and cfg.sensor_interval:
         from .sensor import Poster

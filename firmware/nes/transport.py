@@ -73,6 +73,7 @@ class Transport(MQTTClient):
         self.on_drop = on_drop
         self.keepalive_ms = keepalive * 1000
         self.connected = False
+        self.connects = 0  # how many times it connected (the clock re-syncs after each)
         self.torn = False
         self.pong = True
         self.outbox = []
@@ -174,6 +175,7 @@ class Transport(MQTTClient):
         self._poller = select.poll()
         self._poller.register(self.sock, select.POLLIN)
         self.connected = True
+        self.connects += 1
         self._wrap_pid()
         self.subscribe(self.topic.encode(), 1)
         self._sent_at = time.ticks_ms()

@@ -1,8 +1,8 @@
-"""Wi-Fi station and network time for boards that have them (ESP32, Pico W).
+"""The Wi-Fi station of the boards that have one (ESP32, Pico W).
 
 `connect` joins a network with retries and reports each failed attempt with
 the driver's status; `ensure` is the cheap status check the main loop makes
-before it talks to the broker; `sync_time` sets the clock from NTP."""
+before it talks to the broker (network time: nes/timesync.py)."""
 import time
 
 import network
@@ -76,15 +76,12 @@ def ensure(ssid, password, country=None):
         connect(ssid, password, country)
 
 
-def sync_time(attempts=3, pause_ms=1000):
-    """Set the clock from NTP; False (and the clock unchanged) on failure."""
-    import ntptime
+def rssi():
+    """The signal strength of the joined network, dBm."""
+    return network.WLAN(network.STA_IF).status("rssi")
 
-    for attempt in range(1, attempts + 1):
-        try:
-            ntptime.settime()
-            return True
-        except (OSError, OverflowError, IndexError) as exc:
-            print("time: NTP attempt %d failed (%r)" % (attempt, exc))
-            time.sleep_ms(pause_ms)
-    return False
+
+def radio_on():
+    """Switch the Wi-Fi radio on: the ESP32's hardware generator is random
+    only while it is (Espressif's esp_random documentation)."""
+    _station()

@@ -5,8 +5,11 @@
 2. write /nesdata/config.json (keeping what a previous run wrote and this
    one does not change), and with --ca-file the CA certificate (DER) its TLS
    links are checked against; with --broker-admin, first make the board's
-   broker login, bound to its client id (deploy/mosquitto/dynsec.conf);
-3. have the board make its own keys (`nes.provision.generate`) and read back
+   broker login, bound to its client id (deploy/mosquitto/dynsec.conf); set
+   the board's RTC from the host's clock, a starting point until the board
+   hears NTP;
+3. mix 32 bytes of the host's entropy into the board's DRBG (sent, never stored),
+   have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
    how to activate them.
@@ -17,6 +20,7 @@ import ipaddress
 import json
 import socket
 import ssl
+import time
 from collections import namedtuple
 from dataclasses import dataclass
 
@@ -56,6 +60,8 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    ntp_host: str = None  # the board's NTP server (host or host:port); None keeps the board's
+    allow: list = None  # senders whose /commands the board runs; None keeps the board's
     ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
     broker_admin: object = None  # mqtt.BrokerAddress of a dynamic-security admin login, or None
     sensors: list = None  # sensor specs (board/sensors.py); None keeps the board's
@@ -163,6 +169,10 @@ def board_config(old, request):
         sensor["sensors"] = request.sensors
     if sensor:
         config["sensor"] = sensor
+    if request.ntp_host is not None:
+        config["ntp"] = dict(old.get("ntp") or {}, host=request.ntp_host)
+    if request.allow is not None:
+        config["commands"] = dict(old.get("commands") or {}, allow=request.allow)
     return config
 
 
@@ -185,9 +195,17 @@ def write_config(link, config):
               % (CONFIG, data), "writing " + CONFIG)
 
 
+def set_clock(link):
+    """Set the board's RTC from the host's clock (the board does not count it
+    as right until NTP answers: nes/clock.py)."""
+    link.exec("from nes import timesync\ntimesync.set_clock(%d)" % int(time.time() * 1000), "setting the clock")
+
+
 def board_keys(link, new_keys):
     """The board's public keys (message, sign), made on the board if it has none."""
-    out = link.exec("import nes.provision\nnes.provision.generate(force=%r)" % bool(new_keys),
+    # The host's entropy is mixed into the board's DRBG first: it crosses the link once and is not kept.
+    out = link.exec("from nes import entropy\nentropy.mix(bytes.fromhex(%r))\nimport nes.provision\n"
+                    "nes.provision.generate(force=%r)" % (secrets.token_hex(32), bool(new_keys)),
                     "generating the keys")
     for line in out.splitlines():
         if line.startswith(PUBLIC_MARK):
@@ -253,6 +271,7 @@ def provision(request):
         write_config(link, board_config(old, request))
         if ca is not None:
             link.write(CA, ca)
+        set_clock(link)
         keys = board_keys(link, request.new_keys)
         link.reset()
     finally:

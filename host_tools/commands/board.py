@@ -32,6 +32,10 @@ def add_provision_arguments(parser):
     parser.add_argument("--sensor", action="append", metavar="KIND[:KEY=VALUE,...]",
                         help="a sensor the board reads, e.g. dht22:pin=4 or adc:pin=34,scale=0.001,unit=V; "
                              "repeat for more; replaces the board's list ('none': the built-in sensor only)")
+    parser.add_argument("--ntp-host", metavar="HOST[:PORT]",
+                        help="the board's NTP server (default pool.ntp.org; kept when not given)")
+    parser.add_argument("--allow", metavar="USER[,USER...]",
+                        help="users whose /commands the board runs (empty: nobody; kept when not given)")
     parser.add_argument("--broker-admin", metavar="URL",
                         help="tcp://ADMIN:PASSWORD@HOST[:PORT] of a Mosquitto dynamic-security admin "
                              "login: make the board's broker login there, bound to its client id")
@@ -56,6 +60,7 @@ def do_provision(state, args):
         broker=state.broker(), keyserver=state.keyserver(),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        ntp_host=args.ntp_host, allow=_recipients(args.allow),
         ca_file=settings.ca_file, sensors=parse_specs(args.sensor),
         broker_admin=parse_broker(args.broker_admin, settings.ca_file) if args.broker_admin else None)
     if request.interval is not None and not 0 <= request.interval <= 604800:

@@ -41,6 +41,7 @@ POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen,alice"}
 # The boards' (simulated) sensors, as `nes provision --sensor` takes them.
 SENSORS = {"kitchen": ["dht22:pin=4"], "garage": ["ds18b20:pin=5", "rssi"]}
 HOST_USER = "alice"
+ALLOW = {"kitchen": HOST_USER, "garage": ""}  # whose /commands each board runs
 STEP_TIMEOUT = 120
 
 
@@ -204,7 +205,7 @@ class Demo:
             self.say.step("Provisioning %s with `nes provision` over mpremote" % name)
             out = self.nes("provision", "--port", port, "--board", "unix", "--user", name,
                            "--email", "%s@demo.invalid" % name, "--post-to", POSTS_TO[name],
-                           "--interval", self.interval, *_flags("--sensor", SENSORS[name]))
+                           "--interval", self.interval, "--allow", ALLOW[name], *_flags("--sensor", SENSORS[name]))
             for line in out.splitlines():
                 if line.startswith("Board "):
                     self.say.detail(line)
@@ -253,7 +254,7 @@ class Demo:
     def show_consoles(self):
         for name, (_, console) in self.boards.items():
             for line in console.new_lines():
-                if line.startswith(("message from", "drop:", "WARNING", "nes: unexpected")):
+                if line.startswith(("message from", "drop:", "WARNING", "nes: unexpected", "command:")):
                     self.say.detail("%s console> %s" % (name, line))
 
     def alice_sends(self):
@@ -263,6 +264,14 @@ class Demo:
         self.say.detail("nes send kitchen %s" % shlex.quote(text))
         _, kitchen = self.boards["kitchen"]
         self._wait(lambda: "message from alice" in kitchen.text(), "alice's text on the kitchen's console")
+
+    def alice_commands(self):
+        self.say.step("%s sends the kitchen the command /status (she is in its allow-list); "
+                      "the kitchen runs it and replies" % HOST_USER)
+        self.nes("send", "kitchen", "/status")
+        self.say.detail("nes send kitchen /status")
+        self._wait(lambda: any("kitchen: uptime" in line for line in self.heard),
+                   "the kitchen's /status reply at alice's `nes listen`")
 
     def boards_talk(self):
         self.say.step("Board to board: the kitchen and the garage exchange readings through the broker")
@@ -354,6 +363,7 @@ class Demo:
             self.provision_boards()
             self.listen()
             self.alice_sends()
+            self.alice_commands()
             self.boards_talk()
             self.monitor()
             self.dashboard()

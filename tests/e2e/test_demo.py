@@ -22,6 +22,7 @@ STEPS = [
     "Provisioning garage",
     "alice runs `nes listen --store`",
     "alice sends the kitchen a text",
+    "alice sends the kitchen the command /status",
     "Board to board",
     "alice runs `nes monitor`",
     "alice opens `nes dashboard`",
@@ -93,16 +94,19 @@ def test_demo_runs_to_the_end_and_leaves_nothing_behind(demo_dir):
     step = dict(zip(range(1, len(STEPS) + 1), re.split(r"^\[\d+\] ", out, flags=re.M)[1:]))
     assert len(re.findall(r"^    alice> \S+ \S+ kitchen: dht\.temperature [\d.-]+ C, dht\.humidity ", step[7], re.M)) >= 2, step[7]
     assert re.search(r"^    kitchen console> message from alice at .*: Hello kitchen", step[8], re.M), step[8]
-    assert re.search(r"^    garage console> message from kitchen at .*: nes-reading/1", step[9], re.M), step[9]
-    assert re.search(r"^    kitchen console> message from garage at .*: nes-reading/1", step[9], re.M), step[9]
+    assert re.search(r"^    kitchen console> command: /status from alice -> uptime \d+ s", step[9], re.M), step[9]
+    assert re.search(r"^    alice> \S+ \S+ kitchen: uptime \d+ s, free heap \d+ B, clock board, backend ", step[9],
+                     re.M), step[9]
+    assert re.search(r"^    garage console> message from kitchen at .*: nes-reading/1", step[10], re.M), step[10]
+    assert re.search(r"^    kitchen console> message from garage at .*: nes-reading/1", step[10], re.M), step[10]
     # the transparency log: each of alice's names activated once, with the keys registered from her host
     for name in ("alice", "kitchen", "garage"):
         assert re.search(r"^ +\d+  \S+ \S+  activate   %s serial 1  signing SHA256:\S+  registered here$" % name,
-                         step[10], re.M), step[10]
+                         step[11], re.M), step[11]
     # the dashboard plots both boards' sensors, and its URL is the last thing said before the end
-    assert re.search(r"^    kitchen: +dht\.humidity \(\d+ points\), dht\.temperature \(\d+ points\)$", step[11], re.M), step[11]
-    assert re.search(r"^    garage: +ds18b20 \(\d+ points\), rssi \(\d+ points\)$", step[11], re.M), step[11]
-    assert re.search(r"^    open http://127\.0\.0\.1:\d+/[\w-]+/\n", step[11], re.M), step[11]
+    assert re.search(r"^    kitchen: +dht\.humidity \(\d+ points\), dht\.temperature \(\d+ points\)$", step[12], re.M), step[12]
+    assert re.search(r"^    garage: +ds18b20 \(\d+ points\), rssi \(\d+ points\)$", step[12], re.M), step[12]
+    assert re.search(r"^    open http://127\.0\.0\.1:\d+/[\w-]+/\n", step[12], re.M), step[12]
 
     # everything it started ran in its directory, and is gone
     commands = " ".join(seen.values())

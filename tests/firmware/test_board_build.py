@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures.paths import FIRMWARE, ROOT
 
-ARCH = {"esp32": 10, "pico_w": 4, "unix": 2}  # MicroPython's native-architecture numbers
+ARCH = {"esp32": 10, "esp32s3": 10, "esp32c3": 11, "pico_w": 4, "unix": 2}  # MicroPython's native-architecture numbers
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """The board profiles (boards/esp32, boards/pico_w, boards/unix): what each
 board is, and its board module run under the unix port against stand-ins
-for the hardware modules (machine, esp32, network, ntptime) that record what
-the code asks of them: LED pins, the temperature sensor drivers, Wi-Fi
-joining with retries and status checks, NTP time."""
+for the hardware modules (machine, esp32, network) that record what the
+code asks of them: LED pins, the temperature sensor drivers, Wi-Fi joining
+with retries and status checks, the RTC set from network time."""
 import json
 
 import pytest
@@ -26,18 +26,13 @@ class ADC:
         log.append(("adc", channel))
     def read_u16(self):
         return 14000  # 0.705 V: about 27.6 C
+class RTC:
+    def datetime(self, t):
+        log.append(("rtc", t))
 ''',
     "esp32.py": '''
 def raw_temperature():
     return 122  # Fahrenheit, as the classic ESP32 reports it
-''',
-    "ntptime.py": '''
-calls = []
-fail = 0
-def settime():
-    calls.append(1)
-    if len(calls) <= fail:
-        raise OSError(110)
 ''',
     "network.py": '''
 STA_IF = 0
@@ -84,7 +79,7 @@ def _run(micropython, fakes, board, code):
     return micropython(code, extra_path=[fakes, BOARDS / board], heapsize="96k").check().stdout
 
 
-@pytest.mark.parametrize("board", ["esp32", "pico_w", "unix"])
+@pytest.mark.parametrize("board", ["esp32", "esp32s3", "esp32c3", "pico_w", "unix"])
 def test_each_profile_says_what_the_board_is(board):
     profile = json.loads((BOARDS / board / "profile.json").read_text())
     assert PROFILE_KEYS <= set(profile)
@@ -131,7 +126,7 @@ def test_unix_board_is_simulated(micropython, fakes):
     out = _run(micropython, fakes, "unix", """
 import board
 board.led(1); board.led(1); board.led(0); board.led(1)
-print(board.NAME, board.HAS_WIFI, board.blinks, board.led_state, board.connect('x', 'y'), board.sync_time())
+print(board.NAME, board.HAS_WIFI, board.blinks, board.led_state, board.connect('x', 'y'), board.CLOCK_TRUSTED)
 print(15 < board.temperature() < 30)
 """)
     assert out.split() == ["unix", "False", "2", "1", "None", "True", "True"]
@@ -172,26 +167,22 @@ print(len(network.joins))
     assert out.splitlines()[-2:] == ["True 3", "3"]
 
 
-def test_ntp_time_is_retried_then_given_up(micropython, fakes):
-    out = _run(micropython, fakes, "esp32", """
-import ntptime, board
-from nes import wifi
-print(board.sync_time is wifi.sync_time)
-ntptime.fail = 1
-print("->", wifi.sync_time(pause_ms=1), len(ntptime.calls))
-ntptime.calls.clear(); ntptime.fail = 5
-print("->", wifi.sync_time(pause_ms=1), len(ntptime.calls))
+@pytest.mark.parametrize("board", ["esp32", "pico_w"])
+def test_network_time_sets_the_machine_rtc(micropython, fakes, board):
+    out = _run(micropython, fakes, board, """
+import machine
+from nes import timesync
+timesync.set_clock(1767323045678)  # 2026-01-02 03:04:05.678 UTC, a Friday
+print(machine.log[-1])
 """)
-    assert out.splitlines()[0] == "True"
-    assert [line for line in out.splitlines() if line.startswith("->")] == ["-> True 2", "-> False 3"]
-    assert "time: NTP attempt 1 failed" in out
+    assert out.splitlines()[-1] == "('rtc', (2026, 1, 2, 4, 3, 4, 5, 0))"
 
 
-def test_clock_counts_milliseconds_since_1970(micropython):
+def test_clock_counts_milliseconds_since_1970(micropython, fakes):
     import time
 
-    out = micropython("from nes import clock\nprint(clock.now_ms(), clock.is_set(), clock.iso(0), "
-                      "clock.iso(1704067200123))").check().stdout.split()
+    out = _run(micropython, fakes, "unix", "from nes import clock\nprint(clock.now_ms(), clock.is_set(), clock.iso(0), "
+               "clock.iso(1704067200123))").split()
     assert abs(int(out[0]) - time.time() * 1000) < 60_000
     assert out[1:] == ["True", "1970-01-01", "00:00:00", "2024-01-01", "00:00:00"]
 

@@ -179,3 +179,16 @@ def test_provisioning_a_real_board(nes, board_port):
                      "--wifi-ssid", env["NES_TEST_WIFI_SSID"], "--wifi-password", env["NES_TEST_WIFI_PASSWORD"],
                      timeout=1800).ok()
     assert "Registered %s" % name in result.stdout and "made on the board" in result.stdout
+
+
+def test_provisioning_sets_the_clock_ntp_server_and_command_allow_list(host, vboard_factory, ntp_server):
+    board = vboard_factory(install=False, files={"rtc_offset": str(-31 * 365 * 86_400_000)})  # ~1995
+    ntp_server.answering = False
+    provision(host, board, "--ntp-host", ntp_server.address, "--allow", "alice,Bob").ok()
+    assert abs(int((board.dir / "rtc_offset").read_text())) < 60_000  # set from the host's clock
+    config = json.loads((board.dir / "nesdata" / "config.json").read_text())
+    assert config["ntp"] == {"host": ntp_server.address}
+    assert config["commands"] == {"allow": ["alice", "bob"]}
+    # a starting point only: the board still waits for NTP before it seals anything
+    out = board.wait_for("(not synchronised)", after=board.output().rindex("NES-PUBLIC"))
+    assert "time: NTP %s attempt 2 of 2 failed" % ntp_server.address in out

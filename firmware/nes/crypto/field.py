@@ -44,6 +44,8 @@ def encode(a):
 # there (docs/CRYPTO.md); backend_viper decides, before anything big loads.
 try:
     from .backend_viper import fast
-except ImportError:
+    WHY = "the port compiles viper code"
+except ImportError as exc:
     fast = None
+    WHY = str(exc)  # why not: backend_viper's reason
 BACKEND = "viper" if fast else "python"
