@@ -11,8 +11,7 @@ from .clock import ClockError
 from .proto.constants import const
 
 RETRY_MS = const(60000)
-_BUILT_IN = "nes-reading/1
-temperature=%.1f C"  # readings.format's text, without loading it
+_BUILT_IN = "nes-reading/1\ntemperature=%.1f C"  # readings.format's text, without loading it
 
 
 def reading(board, sensors=None):
