@@ -46,6 +46,7 @@ class Receiver:
         self.topic = topic(identity.user)
         self._asked = None
         self._lookup_failure = None
+        self._keys = None  # the keys the frame being opened was checked with
         self._rechecked = {}  # name -> time.monotonic() of the last check
 
     def _load_replay(self):
@@ -66,7 +67,8 @@ class Receiver:
             return None
         self._asked = name
         try:
-            return self.directory.cached_sign_key(name)
+            self._keys = self.directory.sender_keys(name)
+            return self._keys[1]
         except CommandError as exc:
             self._lookup_failure = exc
             return None
@@ -74,10 +76,10 @@ class Receiver:
     def open(self, payload):
         """The verified Message; ProtocolError or DroppedFrame when it must be dropped.
         The caller shows the message, then calls save()."""
-        self._asked = self._lookup_failure = None
+        self._asked = self._lookup_failure = self._keys = None
         try:
-            return envelope.open_frame(payload, self.identity.user, self.identity.message_secret,
-                                       self._sign_key_for, now_ms(), self.replay)
+            message = envelope.open_frame(payload, self.identity.user, self.identity.message_secret,
+                                          self._sign_key_for, now_ms(), self.replay)
         except AuthenticationError:
             self._explain_failed_signature()
             raise
@@ -87,6 +89,9 @@ class Receiver:
             if self._lookup_failure and not isinstance(self._lookup_failure, UnknownUser):
                 raise DroppedFrame("sender %r: %s" % (self._asked, self._lookup_failure)) from None
             raise
+        # Pinned only now: the signature verified, and so did to, time and replay.
+        self.directory.pin_sender(message.sender, self._keys)
+        return message
 
     def _explain_failed_signature(self):
         """A frame that fails with a pinned key may be signed by a changed key: say so.

@@ -11,6 +11,7 @@ from .keyserver_client import KeyServerUnreachable
 from .output import notice
 
 FILE_NAME = "peers.json"
+ANSWER_SECONDS = 60  # a sender's lookup answer (or failure) is reused this long
 
 
 class KeyChanged(CommandError):
@@ -68,6 +69,7 @@ class Directory:
         self.store = store
         self.keyserver = keyserver
         self.warn = warn  # how to tell the user something (chat draws it above its input line)
+        self._answers = {}  # name -> (time.monotonic(), keys or the CommandError raised)
 
     def resolve(self, name):
         """(message_public, sign_public) for `name`: looked up, pinned on first use, and
@@ -87,10 +89,31 @@ class Directory:
             raise KeyChanged(name, self.store.entries[name], served)
         return served
 
-    def cached_sign_key(self, name):
-        """The pinned signing key of `name` if any, else the looked-up one (then pinned)."""
+    def sender_keys(self, name):
+        """The keys to check a received frame's signature with: the pin, else the
+        server's answer, NOT pinned (anyone can make a frame claiming any name;
+        pin with `pin_sender` once the signature verified). Answers and failures
+        are reused for ANSWER_SECONDS, so forged frames cost one lookup per name
+        and minute."""
         pinned = self.store.keys(name)
-        return pinned[1] if pinned else self.resolve(name)[1]
+        if pinned:
+            return pinned
+        now = time.monotonic()
+        self._answers = {k: v for k, v in self._answers.items() if now - v[0] < ANSWER_SECONDS}
+        if name not in self._answers:
+            try:
+                self._answers[name] = (now, self.keyserver.lookup(name))
+            except CommandError as exc:
+                self._answers[name] = (now, exc)
+        answer = self._answers[name][1]
+        if isinstance(answer, CommandError):
+            raise answer
+        return answer
+
+    def pin_sender(self, name, keys):
+        """Pin the keys a verified frame from `name` was checked with (first use)."""
+        if self.store.keys(name) is None:
+            self.store.pin(name, keys)
 
     def accept(self, name):
         """Pin whatever the server serves now; returns (old keys or None, new keys)."""

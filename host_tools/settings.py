@@ -8,6 +8,7 @@ peer keys and the replay caches live there, so one config file is one user."""
 import getpass
 import os
 import pathlib
+import secrets
 import sys
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ DEFAULT_CONFIG = "~/.nes/config"
 CONFIG_ENV = "NES_CONFIG"
 DEFAULT_BROKER = "tcp://test.mosquitto.org:1883"
 DEFAULT_PROVIDER = "http://127.0.0.1:5000"
+CLIENT_ID_FILE = "client-id"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,12 @@ def setting(key):
 def is_inline_key(key, value):
     """PUBKEY_PUBLIC_KEY_FILE may hold the key itself (base64) instead of a file name."""
     return key == "PUBKEY_PUBLIC_KEY_FILE" and decode_key(value) is not None
+
+
+def random_client_id():
+    """22 random hex digits: unguessable, and within the 1 to 23 characters of
+    0-9a-zA-Z every MQTT 3.1.1 broker accepts (§3.1.3.1)."""
+    return secrets.token_hex(11)
 
 
 def check_username(name):
@@ -195,3 +203,24 @@ class Settings:
         """A file of the state directory (created 0700 on demand)."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.directory / name
+
+    def client_id(self):
+        """This installation's MQTT client id (a random one, made and stored in the
+        state directory on first use): persistent sessions hang on it, and it says
+        nothing about the user to the broker or to another broker user."""
+        path = self.state_file(CLIENT_ID_FILE)
+        try:
+            return path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            pass
+        tmp = path.with_name("%s.%s.tmp" % (path.name, os.getpid()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(random_client_id() + "\n")
+        try:
+            os.link(tmp, path)  # fails if another run made one meanwhile: that one is kept
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        return path.read_text(encoding="ascii").strip()

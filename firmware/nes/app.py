@@ -151,6 +151,7 @@ class App:
             if isinstance(exc, AuthenticationError) and self._claimed:
                 self._recheck(self._claimed)
             return
+        self.peers.pin_sender(msg.sender)  # only now: its signature verified
         self._accept(msg)
         try:
             storage.write_with(storage.path("replay.json"), self.replay.save)

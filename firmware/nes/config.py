@@ -2,14 +2,18 @@
 
     {"user": "alice",
      "broker": {"host": "192.168.1.10", "port": 1883, "user": null, "password": null,
-                "client_id": "nes-alice-esp32", "keepalive": 60},
+                "client_id": "<20 random hex digits>", "keepalive": 60},
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
-values are never echoed (some are secrets)."""
+values are never echoed (some are secrets). A configuration without a
+broker.client_id gets a random one, stored once (an id derived from the user
+name would tell the broker who sends, and let anyone take over the session)."""
+import binascii
 import json
+import os
 
 from . import storage
 from .crypto import b64
@@ -152,8 +156,6 @@ def _check(data, has_wifi):
         problems.append("wifi.ssid is missing (this board reaches the broker over Wi-Fi)")
     if problems:
         raise ConfigError(problems)
-    if not config.broker_client_id:
-        config.broker_client_id = "nes-" + config.user
     return config
 
 
@@ -171,4 +173,12 @@ def load(path=PATH, has_wifi=False):
         raise ConfigError(["%s is not valid JSON" % path])
     if not isinstance(data, dict):
         raise ConfigError(["%s must hold a JSON object" % path])
-    return _check(data, has_wifi)
+    config = _check(data, has_wifi)
+    if not config.broker_client_id:
+        config.broker_client_id = binascii.hexlify(os.urandom(10)).decode()
+        data["broker"]["client_id"] = config.broker_client_id
+        try:
+            storage.save_json(path, data)
+        except OSError as exc:  # this run still works; the next one makes another id
+            print("config: client id not saved: %s" % exc)
+    return config

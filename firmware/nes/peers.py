@@ -23,8 +23,12 @@ Opening a frame from a pinned sender (`sign_key`) uses the pin without a
 lookup: the signature still proves the sender held the pinned key, a frame
 sent before a deactivation may arrive long after it (queued by the broker),
 and a lookup per received frame would let anyone who can publish to the
-board's topic make it query the key server at will."""
+board's topic make it query the key server at will. For that reason too, an
+unpinned sender's answer (or its absence) is reused for a minute, and it is
+pinned (`pin_sender`) only once a frame's signature verified with it: a
+forged frame needs only this board's public key."""
 import gc
+import time
 
 import nes
 
@@ -34,6 +38,8 @@ from .proto.constants import const
 from .proto.errors import DirectoryError
 
 _LIMIT = const(64)  # pins kept on flash; beyond this, keys are looked up each time
+_ANSWER_MS = const(60000)  # how long an unpinned sender's answer is reused
+_ANSWERS = const(8)  # ... for at most this many names
 
 
 class KeyChangedError(DirectoryError):
@@ -50,6 +56,7 @@ class Peers:
         except ValueError:
             print("peers: %s is not JSON; starting an empty key cache" % self.path)
             self._pins = {}
+        self._answers = {}  # name -> (ticks_ms, (M, S) or None), unpinned senders
 
     def __contains__(self, name):
         return name in self._pins
@@ -98,9 +105,31 @@ class Peers:
 
     def sign_key(self, name):
         """The signing key to open a frame from `name` with: the pin without a
-        lookup, else looked up (and pinned); None when nobody knows the name."""
-        found = self._pinned(name) or self._first(name)
+        lookup, else the key server's answer of the last minute (not pinned);
+        None when nobody knows the name or the server did not answer."""
+        found = self._pinned(name) or self._answer(name)
         return found[1] if found else None
+
+    def _answer(self, name):
+        now = time.ticks_ms()
+        answers = self._answers
+        for other in list(answers):
+            if time.ticks_diff(now, answers[other][0]) >= _ANSWER_MS:
+                del answers[other]
+        if name in answers:
+            return answers[name][1]
+        if len(answers) >= _ANSWERS:
+            del answers[min(answers, key=lambda n: time.ticks_diff(answers[n][0], now))]
+        answers[name] = (now, None)  # kept as no key if the lookup raises
+        found = self.lookup(name)
+        answers[name] = (now, found)
+        return found
+
+    def pin_sender(self, name):
+        """Pin the answer a frame from `name` verified with (first message only)."""
+        found = self._answers.pop(name, (0, None))[1]
+        if found and name not in self._pins and len(self._pins) < _LIMIT:
+            self._pin(name, found)
 
     def check(self, name):
         """Ask the key server again for a name: its keys, or None when it no

@@ -22,6 +22,7 @@ from ..errors import CommandError
 from ..keyfiles import b64, decode_key, fingerprint
 from ..keyserver_client import KeyServer, RegistrationRefused, UnknownUser
 from ..output import ProgressBar
+from ..settings import random_client_id
 
 CONFIG = "/nesdata/config.json"
 PACKAGE_DIR = "/lib/nes"
@@ -111,6 +112,8 @@ def board_config(old, request):
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
                   user=request.broker.username, password=request.broker.password)
+    if not broker.get("client_id"):  # kept across runs: the board's persistent session
+        broker["client_id"] = random_client_id()
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
     wifi = dict(old.get("wifi") or {})

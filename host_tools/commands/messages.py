@@ -1,6 +1,5 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
-import os
 import select
 import signal
 import sys
@@ -11,12 +10,13 @@ from ..mqtt import Session
 from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
-from ..settings import check_username
+from ..settings import check_username, random_client_id
 
 
-def client_id(user, command):
-    """Stable per user and command, so the broker keeps one persistent session for each."""
-    return "nes-%s-%s" % (user, command)
+def client_id(state, command):
+    """This installation's random id and a letter per command (`listen`, `chat`), so
+    the broker keeps one persistent session for each; nothing in it names the user."""
+    return state.settings.client_id() + command[0]
 
 
 def add_send_arguments(parser):
@@ -41,7 +41,7 @@ def do_send(state, args):
         raise CommandError("nothing to send: the message is empty")
     identity = state.identity()
     frame = seal(identity, recipient, state.directory().resolve(recipient), text)
-    session = Session(state.broker(), client_id(identity.user, "send-%s" % os.urandom(4).hex())).open()
+    session = Session(state.broker(), random_client_id()).open()  # a fresh one per send
     try:
         if not session.wait_published([session.publish(topic(recipient), frame)]):
             raise CommandError("the broker %s did not acknowledge the message" % session.address.url)
@@ -52,7 +52,7 @@ def do_send(state, args):
 
 def open_session(state, receiver, command):
     """The persistent, subscribed session of `command` for the local user."""
-    return Session(state.broker(), client_id(receiver.identity.user, command),
+    return Session(state.broker(), client_id(state, command),
                    persistent=True, topic=receiver.topic).open()
 
 

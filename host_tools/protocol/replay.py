@@ -2,8 +2,10 @@
 
 Entries are the first 16 bytes of SHA-256 of the 64-byte signature, with the
 message timestamp. When full, the entry with the smallest timestamp is evicted
-and the floor rises to its timestamp; every later message at or below the
-floor is refused."""
+and the floor rises to its timestamp, but never past the receiver's clock (a
+sender may date messages MAX_SKEW_MS ahead: a flood of such messages must not
+lift the floor above honest ones); every later message at or below the floor
+is refused."""
 import hashlib
 
 from .constants import MAX_AGE_MS
@@ -34,12 +36,12 @@ class ReplayCache:
             raise ReplayError("message seen before")
         self._forget_older_than(now - MAX_AGE_MS)
         self._entries[key] = timestamp
-        self._evict()
+        self._evict(now)
 
-    def _evict(self):
+    def _evict(self, now):
         while len(self._entries) > self.capacity:
             oldest = min(self._entries, key=self._entries.__getitem__)
-            self.floor = max(self.floor, self._entries.pop(oldest))
+            self.floor = max(self.floor, min(self._entries.pop(oldest), now))
 
     def _forget_older_than(self, limit):
         # §7 step 12 refuses these timestamps, so no floor is needed for them.
@@ -55,8 +57,9 @@ class ReplayCache:
         }
 
     @classmethod
-    def from_json(cls, data, capacity=64):
-        """The cache saved by to_json(); ValueError when `data` is malformed."""
+    def from_json(cls, data, capacity=64, now=None):
+        """The cache saved by to_json(); ValueError when `data` is malformed.
+        `now` caps the floor of entries evicted here (none when they fit)."""
         cache = cls(capacity)
         try:
             cache.floor = int(data["floor"])
@@ -64,5 +67,5 @@ class ReplayCache:
                 cache._entries[bytes.fromhex(key)] = int(ts)
         except (KeyError, TypeError):
             raise ValueError("malformed replay cache") from None
-        cache._evict()
+        cache._evict(float("inf") if now is None else now)
         return cache

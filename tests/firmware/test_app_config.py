@@ -2,6 +2,7 @@
 at start: every bad or missing key gets a line of its own, values are never
 echoed, and a board that cannot start says so and leaves a usable REPL."""
 import json
+import re
 
 from tests.fixtures.vboard import board_config, register
 
@@ -49,8 +50,19 @@ def test_a_good_config_with_defaults_starts(vboard_factory, mosquitto, keyserver
               "keyserver": {"url": keyserver.url + "/", "public_key": keyserver.public_key_b64}}
     board = vboard_factory(config=config, keys=register(keyserver, "bob"))
     out = board.wait_for("nes: running")
-    assert "as nes-bob (" in out and "subscribed to nes/bob/message" in out
-    assert json.loads((board.dir / "nesdata" / "config.json").read_text()) == config  # never rewritten
+    assert "subscribed to nes/bob/message" in out
+    # no broker.client_id: a random one is made and stored, once; nothing else is rewritten
+    stored = json.loads((board.dir / "nesdata" / "config.json").read_text())
+    client_id = stored["broker"].pop("client_id")
+    assert stored == config and re.fullmatch("[0-9a-f]{20}", client_id)
+    board.stop()
+    mark = board.mark()
+    board.start()
+    board.wait_for("nes: running", after=mark)
+    assert json.loads((board.dir / "nesdata" / "config.json").read_text())["broker"]["client_id"] == client_id
+    # what the broker saw: that id, twice, and never the user's name
+    seen = re.findall(r"New client connected from \S+ as (\S+)", mosquitto.log.read_text())
+    assert seen == [client_id, client_id]
 
 
 def test_config_checks_under_the_unix_port(micropython):
@@ -76,7 +88,7 @@ except config.ConfigError as e:
     print(e.problems)
 """
     out = micropython(code).check().stdout.splitlines()
-    assert out[0] == "alice 1883 60 nes-alice http://k:5000 [] 0 None"
+    assert out[0] == "alice 1883 60 None http://k:5000 [] 0 None"
     assert out[1] == "['wifi.ssid is missing (this board reaches the broker over Wi-Fi)']"
     assert out[2] == "home"
     assert out[3] == "['broker.keepalive must be an integer from 5 to 3600']"

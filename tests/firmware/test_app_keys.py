@@ -68,3 +68,23 @@ def test_a_changed_key_is_reported_and_only_trust_accepts_it(user_board):
     mark = bob.mark()
     alice.exec("import nes; nes.send('bob', 'trusted again')")
     bob.wait_for("UTC: trusted again", after=mark)
+
+
+def test_forged_frames_pin_nothing_and_cost_one_lookup_per_name(user_board, mosquitto):
+    """Six frames forged with bob's public key only, claiming alice (registered):
+    no pin, no flash write, one key-server lookup; the real alice is pinned
+    once her first message verifies."""
+    from tests.fixtures.forgery import LookupCounter, forged_frame
+    from tests.fixtures.nes_cli import publish_raw
+    bob = user_board("bob")
+    alice = user_board("alice")
+    lookups = LookupCounter(user_board.keyserver)  # after the boards' own startup lookups
+    mark = bob.mark()
+    for _ in range(6):
+        publish_raw(mosquitto, "nes/bob/message", forged_frame("alice", "bob", bob.keys[1]))
+    bob.wait_for("drop: AuthenticationError", after=mark, count=6)
+    assert not (bob.dir / "nesdata" / "peers.json").exists()
+    assert lookups.counts["alice"] == 1
+    alice.exec("import nes; nes.send('bob', 'the real alice')")
+    bob.wait_for("UTC: the real alice", after=mark)
+    assert _pins(bob)["alice"] == [b64(alice.keys[1]), b64(alice.keys[3])]

@@ -1,7 +1,9 @@
 """`nes send` and `nes listen` against a real key server and a real Mosquitto:
 delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
+import base64
 import json
+import re
 
 import pytest
 
@@ -133,3 +135,38 @@ def test_sender_text_is_made_safe_for_the_terminal(pair):
     line = listener.wait_for("stdout", "alice:")
     assert "\x1b" not in line and "\\x1b[31m" in line and "\\u202e" in line
     listener.interrupt()
+
+
+def test_forged_frames_pin_nothing_and_cost_one_lookup_per_name(pair, mosquitto, keyserver):
+    """Six frames forged with bob's public key only, claiming alice (registered)
+    and nobody (unknown): nothing pinned, one key-server lookup per name."""
+    from tests.fixtures.forgery import LookupCounter, forged_frame
+    alice, bob = pair
+    lookups = LookupCounter(keyserver)
+    listener = bob.listen()
+    bob_public = base64.b64decode(bob.key("x25519-message.pub"))
+    for claimed, reason in (("alice", "failed authentication"), ("nobody", "not known")):
+        for _ in range(6):
+            publish_raw(mosquitto, "nes/bob/message", forged_frame(claimed, "bob", bob_public))
+            assert reason in listener.wait_for("stderr", "dropped")
+    pins = bob.nes_dir / "peers.json"
+    assert not pins.exists() or "alice" not in json.loads(pins.read_text())
+    assert (lookups.counts["alice"], lookups.counts["nobody"]) == (1, 1)
+    alice.run("send", "bob", "the real alice").ok()  # verified: now pinned
+    assert listener.wait_for("stdout", "alice:").endswith("the real alice")
+    assert "alice" in json.loads(pins.read_text())
+    listener.interrupt()
+
+
+def test_client_ids_are_random_and_never_name_the_user(pair, mosquitto):
+    """What the broker logs: listen keeps one random id per installation (its
+    persistent session) across runs, each send a fresh one; no user name."""
+    alice, bob = pair
+    for _ in range(2):
+        bob.listen().interrupt()
+        alice.run("send", "bob", "hi").ok()
+    seen = re.findall(r"New client connected from \S+ as (\S+)", mosquitto.log.read_text())
+    listens, sends = seen[0::2], seen[1::2]
+    assert len(seen) == 4 and listens[0] == listens[1] and sends[0] != sends[1]
+    assert listens[0] == (bob.nes_dir / "client-id").read_text().strip() + "l"
+    assert all(re.fullmatch("[0-9a-zA-Z]{1,23}", i) and "bob" not in i and "alice" not in i for i in seen)

@@ -382,7 +382,7 @@ def test_replay_cache_forgets_expired_entries_without_a_floor():
 def test_replay_cache_survives_json():
     cache = ReplayCache(capacity=4)
     for n in range(6):
-        cache.accept(sig(n), NOW + n, NOW)
+        cache.accept(sig(n), NOW + n, NOW + 5)
     state = json.loads(json.dumps(cache.to_json()))
     again = ReplayCache.from_json(state, capacity=4)
     assert (len(again), again.floor) == (4, NOW + 1)
@@ -456,3 +456,18 @@ def test_verify_lookup_rejects_altered_answers(change):
 def test_verify_lookup_rejects_another_server_key():
     with pytest.raises(DirectoryError):
         directory.verify_lookup(answer_for("bob"), "bob", signing.public_key(b"\x43" * 32))
+
+
+def test_a_flood_of_future_dated_messages_does_not_refuse_honest_ones():
+    """A registered user (carol) fills the listener's cache (capacity + 1 frames
+    dated MAX_SKEW_MS ahead): the floor stops at the receiver's clock, so alice's
+    next message is accepted, also by the cache saved and loaded again."""
+    from host_tools.messaging import REPLAY_CAPACITY
+    cache = ReplayCache(REPLAY_CAPACITY)
+    for n in range(REPLAY_CAPACITY + 1):
+        frame = seal("flood %d" % n, NOW + MAX_SKEW_MS, sender=CAROL)
+        open_as(frame, replay=cache)
+    assert cache.floor <= NOW
+    restarted = ReplayCache.from_json(json.loads(json.dumps(cache.to_json())), REPLAY_CAPACITY)
+    for replay in (cache, restarted):
+        assert open_as(seal("honest", NOW + 1), now=NOW + 1, replay=replay).text == "honest"

@@ -1,5 +1,7 @@
 """The replay cache of nes/1 (docs/PROTOCOL.md §8): bounded, keyed by a
-16-byte SHA-256 prefix of the signature, with an eviction floor.
+16-byte SHA-256 prefix of the signature, with an eviction floor that never
+passes the receiver's clock (so future-dated messages filling the cache
+cannot make it refuse honest ones).
 
 Entries live in two flat buffers (the identifiers back to back in one
 bytearray, the timestamps in an array of 64-bit ints), about 1.5 KB for 64
@@ -63,9 +65,9 @@ class ReplayCache:
     def add(self, sig, timestamp, now_ms):
         """Record an accepted message; drop expired entries, then evict the
         oldest (possibly this one) while over capacity."""
-        self._record(identifier(sig), timestamp, now_ms - MAX_AGE_MS)
+        self._record(identifier(sig), timestamp, now_ms - MAX_AGE_MS, now_ms)
 
-    def _record(self, key, timestamp, limit):
+    def _record(self, key, timestamp, limit, now_ms):
         ts = self._ts
         slot = self._find(key)
         if slot >= 0:
@@ -86,11 +88,13 @@ class ReplayCache:
         for i in range(1, self._n):
             if ts[i] < ts[oldest]:
                 oldest = i
-        if timestamp <= ts[oldest]:  # the new entry is the oldest: evict it
-            self.floor = max(self.floor, timestamp)
-            return
-        self.floor = max(self.floor, ts[oldest])
-        self._put(oldest, key, timestamp)
+        evicted = ts[oldest]
+        if timestamp <= evicted:  # the new entry is the oldest: evict it
+            evicted = timestamp
+        else:
+            self._put(oldest, key, timestamp)
+        # Capped at the clock: a sender may date messages MAX_SKEW_MS ahead.
+        self.floor = max(self.floor, min(evicted, now_ms))
 
     def accept(self, sig, timestamp, now_ms):
         """check() then add(): the replay step of opening (§7 step 13)."""
@@ -129,7 +133,7 @@ class ReplayCache:
                     raise ValueError("malformed replay cache")
                 # An expired entry is dropped at the next add anyway; the
                 # limit here only keeps the capacity rule.
-                cache._record(key, int(ts), -1)
+                cache._record(key, int(ts), -1, int(ts))
         except (KeyError, TypeError):
             raise ValueError("malformed replay cache")
         return cache
