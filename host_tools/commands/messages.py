@@ -1,5 +1,6 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
+import contextlib
 import select
 import signal
 import sys
@@ -56,18 +57,38 @@ def open_session(state, receiver, command):
                    persistent=True, topic=receiver.topic).open()
 
 
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C and SIGTERM wait until the block is done (main thread only)."""
+    caught = []
+    held = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+            for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        if caught:
+            raise KeyboardInterrupt
+
+
 def handle_events(session, receiver, show, warn):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
-    A frame is acknowledged to the broker only once shown (or refused)."""
+    A message is recorded in the saved replay cache, then shown, with Ctrl-C held
+    between the two (PROTOCOL.md §11), so it is shown once; the frame is
+    acknowledged to the broker only after that (or once refused)."""
     for kind, data in session.events():
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
         try:
-            show(receiver.open(data.payload))
-            receiver.save()
+            message = receiver.open(data.payload)
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
+        else:
+            with signals_held():
+                receiver.save()
+                show(message)
         session.ack(data)
 
 

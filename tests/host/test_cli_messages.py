@@ -2,8 +2,14 @@
 delivery, the text and JSON outputs, stdin, invalid frames, persistent sessions,
 the replay cache across runs, reconnects and Ctrl-C."""
 import base64
+import fcntl
 import json
+import os
+import pathlib
 import re
+import signal
+import subprocess
+import time
 
 import pytest
 
@@ -170,3 +176,49 @@ def test_client_ids_are_random_and_never_name_the_user(pair, mosquitto):
     assert len(seen) == 4 and listens[0] == listens[1] and sends[0] != sends[1]
     assert listens[0] == (bob.nes_dir / "client-id").read_text().strip() + "l"
     assert all(re.fullmatch("[0-9a-zA-Z]{1,23}", i) and "bob" not in i and "alice" not in i for i in seen)
+
+
+def _blocked_writing(pid):
+    """Whether a thread of `pid` waits in a write to a full pipe."""
+    return any("pipe_write" in wchan.read_text() for wchan in pathlib.Path("/proc/%d/task" % pid).glob("*/wchan"))
+
+
+def test_ctrl_c_right_after_a_message_is_printed_does_not_show_it_again(pair):
+    """Ctrl-C reaches `nes listen` while it prints a message (held there: its stdout
+    is a full pipe, so the print cannot finish before the signal); the next run must
+    not print the message again (it was recorded before the print)."""
+    alice, bob = pair
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe
+    os.set_blocking(write_end, False)
+    try:
+        while True:
+            os.write(write_end, b"\n" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(write_end, True)
+    first = subprocess.Popen([bob.exe, "listen"], stdout=write_end, stderr=subprocess.PIPE,
+                             env=bob.env(), cwd=bob.home)
+    os.close(write_end)
+    try:
+        for line in first.stderr:
+            if b"listening as bob" in line:
+                break
+        alice.run("send", "bob", "shown once").ok()
+        deadline = time.monotonic() + 30
+        while not _blocked_writing(first.pid):  # the print has begun
+            assert time.monotonic() < deadline and first.poll() is None, "nes listen never printed"
+            time.sleep(0.01)
+        first.send_signal(signal.SIGINT)
+        with os.fdopen(read_end, "rb") as printed:
+            shown = printed.read().decode()
+        first.wait(30)
+    finally:
+        first.kill()
+        first.stderr.close()
+    assert shown.count("shown once") == 1
+    listener = bob.listen()
+    alice.run("send", "bob", "next").ok()
+    assert listener.wait_for("stdout", "alice:").endswith("next")
+    listener.interrupt()
+    assert not any("shown once" in line for line in listener.seen["stdout"])
