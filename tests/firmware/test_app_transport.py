@@ -19,7 +19,7 @@ def test_packet_ids_wrap_from_65535_to_1(user_board):
     alice = user_board("alice")
     out = alice.exec(
         "import nes, nes.app\n"
-        "t = nes.app.get().transport\n"
+        "t = nes.app.current().transport\n"
         "t.pid = 65533\n"
         "for i in range(4):\n"
         "    print(nes.send('bob', 'wrap %d' % i), t.pid)\n"
