@@ -14,6 +14,9 @@ from ..protocol.errors import ProtocolError
 from ..settings import check_username, random_client_id
 
 
+BATCH = 32  # messages recorded with one synced write, then shown
+
+
 def client_id(state, command):
     """This installation's random id and a letter per command (`listen`, `chat`), so
     the broker keeps one persistent session for each; nothing in it names the user."""
@@ -76,20 +79,31 @@ def handle_events(session, receiver, show, warn):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
     A message is recorded in the saved replay cache, then shown, with Ctrl-C held
     between the two (PROTOCOL.md §11), so it is shown once; the frame is
-    acknowledged to the broker only after that (or once refused)."""
-    for kind, data in session.events():
+    acknowledged to the broker only after that (or once refused). The messages
+    waiting are recorded BATCH at a time: one synced write for them all."""
+    events = session.events()
+    for start in range(0, len(events), BATCH):
+        _handle_batch(session, receiver, events[start:start + BATCH], show, warn)
+
+
+def _handle_batch(session, receiver, events, show, warn):
+    opened = []  # (frame, its message or None), in arrival order
+    for kind, data in events:
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
         try:
-            message = receiver.open(data.payload)
+            opened.append((data, receiver.open(data.payload)))
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
-        else:
-            with signals_held():
-                receiver.save()
+            opened.append((data, None))
+    with signals_held():
+        receiver.save()
+        for _, message in opened:
+            if message is not None:
                 show(message)
-        session.ack(data)
+    for data, _ in opened:
+        session.ack(data)  # in arrival order, as MQTT asks
 
 
 def stop_on_sigterm():
