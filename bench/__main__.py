@@ -9,11 +9,11 @@ import sys
 import time
 
 from . import __doc__ as BENCH_DOC
-from . import boards, e2e, firmware, host_crypto, keyserver_bench, report, section
+from . import boards, e2e, firmware, host_crypto, keyserver_bench, listen_profile, report, section
 from .profile import PROFILES
 
 HERE = pathlib.Path(__file__).parent
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "listen_profile")
 
 
 def _machine():
@@ -57,6 +57,7 @@ def run(profile, only):
         "boards": lambda: boards.run(profile, firmware.micropython()),
         "keyserver": lambda: keyserver_bench.run(profile),
         "e2e": lambda: e2e.run(profile),
+        "listen_profile": lambda: listen_profile.run(profile),
     }
     for name in SECTIONS:
         if name in only:

@@ -206,6 +206,7 @@ class Report:
         self.targets()
         self.keyserver()
         self.e2e()
+        self.listen_profile()
         return "\n".join(self.out).rstrip() + "\n"
 
     # -- sections ------------------------------------------------------------
@@ -394,6 +395,28 @@ class Report:
                 self.note("%s not available: %s" % (what, one_line(e[key])))
         for text in e.get("notes", []):
             self.note(text)
+
+    def listen_profile(self):
+        p = self.open_section("6. Per-message profile of `nes listen --json` (bench/listen_profile.py)",
+                              "listen_profile")
+        if not p:
+            return
+        names = {"journal_batched": "journal, %s per sync (now)", "journal_per_message": "journal, 1 per sync",
+                 "rewrite_per_message": "whole cache rewritten per message (before)"}
+        variants = [(k, p[k]) for k in names if k in p]
+        parts = list(variants[0][1]["per_message_us"])
+        rows = [[part] + ["%.0f us" % v["per_message_us"][part] for _, v in variants] for part in parts]
+        rows.append(["caller's thread, whole loop (handle_events)"]
+                    + ["%.0f us" % v["caller_total_us"] for _, v in variants])
+        rows.append(["drain rate without cProfile (msgs/s)"]
+                    + [fmt_num(v["unprofiled_msgs_per_s"], 1) for _, v in variants])
+        alone = p.get("crypto_alone_msgs_per_s")
+        if alone:
+            rows.append(["drain rate / open + verify alone (%s msgs/s, same run)" % fmt_num(alone, 1)]
+                        + [fmt_ratio(ratio(v["unprofiled_msgs_per_s"], alone)) for _, v in variants])
+        self.tab(["part, per message (cProfile)"]
+                 + [names[k] % p.get("batch", "") if "%" in names[k] else names[k] for k, _ in variants], rows)
+        self.note("%d messages drained per variant and run. %s" % (variants[0][1]["n"], " ".join(p.get("notes", []))))
 
 
 def render(results, markdown=False):
