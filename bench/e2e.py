@@ -112,10 +112,21 @@ def _host_config(directory, broker_url, keyserver_url, server_public, keys):
     return config
 
 
-def _frames(sender_keys, recipient_public, count, label):
+def _frames(sender_keys, recipient_public, count, label, recipient=HOST_USER):
     now = int(_now_ms())
-    return [envelope.seal(FLOOD_USER, sender_keys[2], HOST_USER, recipient_public,
+    return [envelope.seal(FLOOD_USER, sender_keys[2], recipient, recipient_public,
                           "%s %d" % (label, i), now + i) for i in range(count)]
+
+
+def host_open_ms(sender_keys, recipient_keys, count=50):
+    """The host's open + verify of one short frame (median ms), in this run."""
+    frames = _frames(sender_keys, recipient_keys[1], count, "open")
+    times = []
+    for frame in frames:
+        t0 = time.perf_counter()
+        envelope.open_frame(frame, HOST_USER, recipient_keys[0], lambda name: sender_keys[3], int(_now_ms()))
+        times.append((time.perf_counter() - t0) * 1000)
+    return percentile(times, 50)
 
 
 # -- references: the host's MQTT client, no crypto ---------------------------
@@ -249,15 +260,107 @@ def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize)
         board.stop()
 
 
-def board_latency(board, listener, count):
+# Board-side timestamps (epoch microseconds): around each PUBLISH (the frame is
+# sealed by then: the message timestamp is taken as the seal starts), and
+# around each received frame's handling (open, verify, print, replay save).
+_TIME_PUBLISH = """import nes, nes.app, time, gc
+from umqtt.simple import MQTTClient
+t = nes.app.current().transport
+publish = MQTTClient.publish if %r else type(t).publish
+def timed(topic, msg, retain=False, qos=0):
+    a = time.time_ns()
+    publish(t, topic, msg, retain, qos)
+    print('hop-tx', a // 1000, time.time_ns() // 1000)
+t.publish = timed
+"""
+_TIME_RECEIVE = """import nes.app, time
+a = nes.app.current()
+handle, open_frame, opened = a.transport.on_frame, nes.app.envelope.open_frame, [0]
+def timed_open(*args):
+    m = open_frame(*args)
+    opened[0] = time.time_ns()
+    return m
+def timed(payload):
+    r = time.time_ns()
+    handle(payload)
+    print('hop-rx', r // 1000, opened[0] // 1000, time.time_ns() // 1000)
+nes.app.envelope.open_frame = timed_open
+a.transport.on_frame = timed
+a.run()
+"""
+
+
+def _hops(text, tag):
+    return [tuple(int(v) / 1000 for v in line.split()[1:]) for line in text.splitlines()
+            if line.startswith(tag + " ")]
+
+
+def _hop_stats(columns):
+    return {name: _lat(values) for name, values in columns.items()}
+
+
+def board_latency(board, listener, count, address, host_open_ms, split_writes=False):
+    """Board -> host, per hop: the board's seal, its PUBLISH until the PUBACK,
+    a bare subscriber on the same topic (broker out), the listener's print.
+    `split_writes`: the PUBLISH written by umqtt.simple's own publish (four
+    small writes), as the board did before nes.transport wrote it at once."""
     sent = board.exec("import nes\nprint('sent', nes.send(%r, 'bench warm-up'))" % HOST_USER)
     if "sent True" not in sent:
         raise RuntimeError("the board could not send: %s" % sent.strip()[-300:])
     listener.take(1)
-    board.exec("import nes, time, gc\nfor i in range(%d):\n    nes.send(%r, 'bench %%d' %% i)\n"
-               "    gc.collect()\n    time.sleep_ms(%d)\n" % (count, HOST_USER, _GAP_MS), timeout=_WAIT)
-    got = listener.take(count)
-    return _lat([arrival - message["timestamp"] for arrival, message in got])
+    spy = _Bare(address, "bench-hop-spy", topic(HOST_USER))
+    try:
+        out = board.exec(_TIME_PUBLISH % split_writes + "for i in range(%d):\n    nes.send(%r, 'bench %%d' %% i)\n"
+                         "    gc.collect()\n    time.sleep_ms(%d)\n" % (count, HOST_USER, _GAP_MS), timeout=_WAIT)
+        got = listener.take(count)
+        seen = spy.wait(count)
+    finally:
+        spy.close()
+    tx = [hop[:2] for hop in _hops(out, "hop-tx")]
+    if len(tx) != count:
+        raise RuntimeError("the board reported %d of %d publishes" % (len(tx), count))
+    stamps = [m["timestamp"] for _, m in got]
+    printed = [t for t, _ in got]
+    total = [p - s for p, s in zip(printed, stamps)]
+    result = _lat(total)
+    result["hops"] = _hop_stats({
+        "board seal (timestamp -> PUBLISH written)": [w - s for (w, _), s in zip(tx, stamps)],
+        "PUBLISH -> PUBACK at the board": [a - w for w, a in tx],
+        "PUBLISH -> broker out (a bare subscriber receives)": [b - w for (w, _), b in zip(tx, seen)],
+        "broker out -> nes listen printed (paho, open, save, print)": [p - b for p, b in zip(printed, seen)],
+    })
+    if host_open_ms:
+        seal = [w - s for (w, _), s in zip(tx, stamps)]
+        result["beyond_seal_and_open"] = _lat([t - c - host_open_ms for t, c in zip(total, seal)])
+    return result
+
+
+def host_to_board_latency(board, address, frames, count):
+    """Host -> board: frames sealed on the host, published one by one; the
+    board's times of receipt, of the message opened (printed right after) and
+    of the end of its handling (LED blink, replay save) per frame."""
+    mark = board.mark()
+    board.exec(_TIME_RECEIVE, follow=False)
+    board.wait_for("nes: running", after=mark)
+    pub = _Bare(address, "bench-hop-host-pub")
+    sent = []
+    try:
+        for i, frame in enumerate(frames):
+            sent.append(_now_ms())
+            pub.publish_all(topic(BOARD_USER), [frame])
+            board.wait_for("hop-rx ", after=mark, count=i + 1, timeout=_WAIT)  # not the code's echo
+            time.sleep(_GAP_MS / 1000)  # as the board's sends: one message at a time
+    finally:
+        pub.close()
+    rx = _hops(board.output()[mark:], "hop-rx")[-count:]
+    sent, rx = sent[-count:], rx
+    result = _lat([shown - s for s, (_, shown, _) in zip(sent, rx)])
+    result["hops"] = _hop_stats({
+        "host PUBLISH -> board receives": [r - s for s, (r, _, _) in zip(sent, rx)],
+        "board open + verify (then printed)": [o - r for r, o, _ in rx],
+        "after the print: LED blink + replay save (not in end to end)": [d - o for _, o, d in rx],
+    })
+    return result
 
 
 def run(profile):
@@ -305,7 +408,14 @@ def _run_with_broker(profile, tmp, broker, result):
             try:
                 with virtual_board(tmp / "board", broker, ks_url, key.public, board_keys,
                                    profile.firmware_heap) as board:
-                    result["latency"] = board_latency(board, listener, profile.e2e_messages)
+                    result["host_open_ms"] = host_open_ms(flood_keys, host_keys)
+                    result["latency"] = board_latency(board, listener, profile.e2e_messages, address,
+                                                      result["host_open_ms"])
+                    result["latency_split_writes"] = board_latency(
+                        board, listener, profile.e2e_messages, address, result["host_open_ms"], split_writes=True)
+                    frames = _frames(flood_keys, board_keys[1], profile.e2e_messages + 1, "to board",
+                                     recipient=BOARD_USER)
+                    result["host_to_board"] = host_to_board_latency(board, address, frames, profile.e2e_messages)
             finally:
                 listener.stop()
         except (Unavailable, RuntimeError) as exc:

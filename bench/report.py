@@ -390,11 +390,34 @@ class Report:
                          fmt_ratio(ratio(1 / host_open, bare_rate and bare_rate["msgs_per_s"]))])
         if rows:
             self.tab(["throughput", "msgs/s", "samples", "vs bare MQTT"], rows)
+        self.hops(e)
         for key, what in (("latency_reason", "board -> host latency"), ("listen_reason", "nes listen")):
             if e.get(key):
                 self.note("%s not available: %s" % (what, one_line(e[key])))
         for text in e.get("notes", []):
             self.note(text)
+
+    def hops(self, e):
+        """The per-hop breakdown of both directions (ms, p50 / p99)."""
+        rows = []
+        for key, direction in (("latency", "board -> host"),
+                               ("latency_split_writes", "board -> host, umqtt.simple's 4 writes per PUBLISH (before)"),
+                               ("host_to_board", "host -> board")):
+            lat = e.get(key)
+            if not lat or "hops" not in lat:
+                continue
+            rows.append(["%s, end to end" % direction, "%.2f" % lat["p50_ms"], "%.2f" % lat["p99_ms"]])
+            rows += [["  " + hop, "%.2f" % v["p50_ms"], "%.2f" % v["p99_ms"]] for hop, v in lat["hops"].items()]
+            beyond = lat.get("beyond_seal_and_open")
+            if beyond:
+                rows.append(["  end to end minus board seal and host open (%.2f ms)" % e["host_open_ms"],
+                             "%.2f" % beyond["p50_ms"], "%.2f" % beyond["p99_ms"]])
+        if rows:
+            self.tab(["hop (ms)", "p50", "p99"], rows)
+            self.note("hops: board times from time.time_ns() around the board's PUBLISH (its seal ends as the "
+                      "PUBLISH starts) and around its handling of a received frame; broker out = a bare paho "
+                      "subscriber on the same topic; host open = open + verify of one frame by host_tools.protocol "
+                      "in this run")
 
     def listen_profile(self):
         p = self.open_section("6. Per-message profile of `nes listen --json` (bench/listen_profile.py)",
