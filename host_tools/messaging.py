@@ -90,6 +90,12 @@ class Receiver:
         self.directory.pin_sender(message.sender, self._keys)
         return message
 
+    def accept_opened(self, message, signature):
+        """A Message another process opened and verified with the pinned key of its
+        sender (host_tools.workers): checked against the replay cache and recorded."""
+        self.replay.accept(signature, message.timestamp, now_ms())
+        return message
+
     def _explain_failed_signature(self):
         """A frame that fails with a pinned key may be signed by a changed key: say so.
         (Anyone can make frames that get this far, so the server is asked only now and then.)"""

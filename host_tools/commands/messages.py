@@ -12,6 +12,7 @@ from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
 from ..settings import check_username, random_client_id
+from ..workers import Openers
 
 
 BATCH = 32  # messages recorded with one synced write, then shown
@@ -75,25 +76,29 @@ def signals_held():
             raise KeyboardInterrupt
 
 
-def handle_events(session, receiver, show, warn):
+def handle_events(session, receiver, show, warn, openers=None):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
     A message is recorded in the saved replay cache, then shown, with Ctrl-C held
     between the two (PROTOCOL.md §11), so it is shown once; the frame is
     acknowledged to the broker only after that (or once refused). The messages
-    waiting are recorded BATCH at a time: one synced write for them all."""
+    waiting are recorded BATCH at a time: one synced write for them all.
+    `openers` (host_tools.workers) open a batch's frames in parallel first."""
     events = session.events()
     for start in range(0, len(events), BATCH):
-        _handle_batch(session, receiver, events[start:start + BATCH], show, warn)
+        _handle_batch(session, receiver, events[start:start + BATCH], show, warn, openers)
 
 
-def _handle_batch(session, receiver, events, show, warn):
+def _handle_batch(session, receiver, events, show, warn, openers):
+    frames = [data for kind, data in events if kind == "message"]
+    early = iter(openers.opened([f.payload for f in frames]) if openers else [None] * len(frames))
     opened = []  # (frame, its message or None), in arrival order
     for kind, data in events:
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
+        done = next(early)
         try:
-            opened.append((data, receiver.open(data.payload)))
+            opened.append((data, receiver.accept_opened(*done) if done else receiver.open(data.payload)))
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
             opened.append((data, None))
@@ -115,20 +120,29 @@ def stop_on_sigterm():
 
 def add_listen_arguments(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object per message and line")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="open frames in N processes (for many messages; default 1: in this one)")
 
 
 def do_listen(state, args):
     identity = state.identity()
     receiver = Receiver(identity, state.directory(), state.replay_path())
     render = message_json if args.json else message_line
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    openers = Openers(args.workers, identity, receiver.directory.store.path) if args.workers > 1 else None
     stop_on_sigterm()
-    session = open_session(state, receiver, "listen")
     try:
-        notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
-        while True:
-            if select.select([session], [], [], 1.0)[0]:
-                handle_events(session, receiver, lambda m: print(render(m), flush=True), notice)
-    except KeyboardInterrupt:
-        pass
+        session = open_session(state, receiver, "listen")
+        try:
+            notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
+            while True:
+                if select.select([session], [], [], 1.0)[0]:
+                    handle_events(session, receiver, lambda m: print(render(m), flush=True), notice, openers)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            session.close()
     finally:
-        session.close()
+        if openers:
+            openers.close()
