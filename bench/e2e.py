@@ -5,9 +5,14 @@
   `nes.send`; `nes listen --json` on the host prints them. Latency = the time
   the host printed a message minus its timestamp, which the board takes when
   it starts sealing: board seal + broker + host open, verify and print.
+  Per hop: board timestamps around its PUBLISH (also through umqtt.simple's
+  own four-write publish, as before), a bare subscriber as the broker's
+  output, the listener's print; host -> board likewise, the board timing its
+  receipt and its open.
 - throughput: frames sealed on the host are queued at the broker for
   `listen`'s persistent session while it is stopped; restarted, it drains
-  them: messages per second from the first printed line to the last.
+  them: messages per second from the first printed line to the last; again
+  with `--workers 2`.
 
 References in the same run: the same frame bytes through the same broker
 with a plain paho client and nothing of NES, for both figures."""
@@ -69,11 +74,11 @@ def _take(source, count, timeout, what):
 class Listener:
     """`nes listen --json` as a child process; its lines with arrival times."""
 
-    def __init__(self, config, log):
+    def __init__(self, config, log, workers=1):
         self.lines = queue.Queue()
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            [tool("nes"), "-c", str(config), "listen", "--json"],
+            [tool("nes"), "-c", str(config), "listen", "--json", "--workers", str(workers)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=self._read_err, args=(log,), daemon=True).start()
@@ -205,16 +210,16 @@ def bare_rate(address, frames):
 
 # -- the real path -------------------------------------------------------------
 
-def listen_rate(address, config, log, frames, warmup):
+def listen_rate(address, config, log, frames, warmup, workers=1):
     """Frames queued while `listen` is away, drained by a fresh `listen`."""
-    listener = Listener(config, log)
+    listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
     finally:
         listener.stop()
     _publish(address, frames)
-    listener = Listener(config, log)
+    listener = Listener(config, log, workers)
     try:
         got = listener.take(len(frames))
     finally:
@@ -369,7 +374,7 @@ def run(profile):
         "sealing (so it includes the board's seal under the unix port); sends %d ms apart, board heap %s"
         % (_GAP_MS, profile.firmware_heap),
         "throughput: frames from a host sender queued at the broker, drained by a fresh `nes listen --json` "
-        "(first to last printed line); bare MQTT: the same frames, same broker, a plain paho client (QoS 1) "
+        "(first to last printed line), with one process and with --workers 2; bare MQTT: the same frames, same broker, a plain paho client (QoS 1) "
         "and nothing of NES",
     ]}
     with tempfile.TemporaryDirectory(prefix="nes-bench-e2e-") as tmp:
@@ -421,9 +426,10 @@ def _run_with_broker(profile, tmp, broker, result):
         except (Unavailable, RuntimeError) as exc:
             result["latency_reason"] = str(exc)
         try:
-            warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
-            result["listen"] = listen_rate(address, config, log,
-                                           _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
-                                           warmup)
+            for key, workers in (("listen", 1), ("listen_workers_2", 2)):
+                warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
+                result[key] = listen_rate(address, config, log,
+                                          _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
+                                          warmup, workers)
         except RuntimeError as exc:
-            result["listen_reason"] = str(exc)
+            result["listen_reason"] = "%s; listen.log ends: %s" % (exc, log.read_text()[-600:] if log.exists() else "")

@@ -381,6 +381,11 @@ class Report:
                          "%d msgs" % listen["n"], fmt_ratio(ratio(listen["msgs_per_s"], bare_rate and bare_rate["msgs_per_s"]))])
         elif e.get("listen_reason"):
             rows.append(["nes listen --json", "-", "not available (below)", ""])
+        two = e.get("listen_workers_2")
+        if two and listen:
+            rows.append(["nes listen --json --workers 2 (%s of one)" % fmt_ratio(ratio(two["msgs_per_s"], listen["msgs_per_s"])),
+                         fmt_num(two["msgs_per_s"], 1), "%d msgs" % two["n"],
+                         fmt_ratio(ratio(two["msgs_per_s"], bare_rate and bare_rate["msgs_per_s"]))])
         if bare_rate:
             rows.append(["bare MQTT delivery (reference)", fmt_num(bare_rate["msgs_per_s"], 1),
                          "%d msgs" % bare_rate["n"], "1.0x"])
