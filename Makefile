@@ -7,17 +7,18 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 UMQTT := build/lib/umqtt/simple.py
 
-.PHONY: demo demo-shell test venv system-deps
+.PHONY: demo demo-shell test venv system-deps demo-deps broker-deps
 
 # The whole system on this machine; everything it starts stops when it ends.
-demo: $(INSTALLED) system-deps
+# DEMO_ARGS='--interval 30' sets the seconds between the boards' readings (10).
+demo: $(INSTALLED) demo-deps
 	@$(PY) -m host_tools.dev.demo $(DEMO_ARGS)
 
 # The same, left running with instructions for poking at it; Ctrl-C stops it.
-demo-shell: $(INSTALLED) system-deps
+demo-shell: $(INSTALLED) demo-deps
 	@$(PY) -m host_tools.dev.demo --keep $(DEMO_ARGS)
 
-test: $(INSTALLED) system-deps $(UMQTT)
+test: $(INSTALLED) system-deps broker-deps $(UMQTT)
 	$(PY) -m pytest tests
 
 venv: $(INSTALLED)
@@ -33,9 +34,17 @@ $(INSTALLED): pyproject.toml | $(PY)
 	@touch $@
 
 # Mosquitto (the broker) and PostgreSQL (the key server's multi-instance store)
-# come from Debian/Ubuntu packages.
-system-deps:
-	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto 'postgresql=/usr/lib/postgresql/*/bin/initdb'
+# come from Debian/Ubuntu packages; the demo (SQLite) needs only Mosquitto.
+demo-deps:
+	@tools/ensure-packages mosquitto=/usr/sbin/mosquitto
+
+system-deps: demo-deps
+	@tools/ensure-packages 'postgresql=/usr/lib/postgresql/*/bin/initdb'
+
+# RabbitMQ (its MQTT plugin, two nodes on this machine) for the clustered-broker
+# test, tests/brokers/test_rabbitmq_cluster.py; deploy/rabbitmq/ holds its config.
+broker-deps:
+	@tools/ensure-packages rabbitmq-server=/usr/lib/rabbitmq/bin/rabbitmq-server
 
 # Local key server on http://127.0.0.1:$(KEYSERVER_PORT): SQLite file and server
 # key in instance/ (the key is made on the first run), e-mails printed here.

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The `nes` command line: the command table, the shared flags of the original
 NES client, and main(), which turns a CommandError (or an OS error) into one
 line on stderr and a non-zero exit status."""
@@ -38,7 +39,8 @@ COMMANDS = (
     Command("generate", identity.do_generate, identity.add_generate_arguments,
             "generate your message and signing key pairs"),
     Command("chat", chat.do_chat, chat.add_chat_arguments, "interactive chat with a user"),
-    Command("version", config.do_version, None, "print the version", needs_settings=False),
+    Command("version", config.do_version, config.add_version_arguments, "print the version",
+            needs_settings=False),
     Command("keys", identity.do_keys, identity.add_keys_arguments,
             "list, accept or forget correspondents' pinned keys"),
     Command("provision", board.do_provision, board.add_provision_arguments,
@@ -50,47 +52,77 @@ COMMANDS = (
 )
 
 
-def _common_flags():
-    """The original's flags, accepted before or after the command name."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("settings (flag > environment > config file > default)")
+SETTINGS_EPILOG = ("The settings flags (-b, -p, -P, -k, -K, -j, -J, -u, -c) may also come after the "
+                   "command; `nes --help` lists them.")
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage error is one line, `nes: ...`, and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, "nes: %s (`%s --help` shows the usage)\n" % (message, self.prog))
+
+
+def _settings_flags(parser, hidden=False):
+    """The original's flags: listed once, under `nes --help`, and accepted
+    (unlisted) after the command name too, unless the command has its own."""
+    group = parser if hidden else parser.add_argument_group(
+        "settings (flag > environment > config file > default)")
+
+    def add(names, **kwargs):
+        # A command's own flag wins (provision's -u is the board's name, flash's -b the baud).
+        names = [name for name in names if name not in parser._option_string_actions]
+        if names:
+            group.add_argument(*names, default=argparse.SUPPRESS,
+                               **(dict(kwargs, help=argparse.SUPPRESS) if hidden else kwargs))
+
     for item in SETTINGS:
-        names = [SHORT_FLAGS[item.dest], "--" + item.dest]
+        names = [SHORT_FLAGS[item.dest]] if item.dest in SHORT_FLAGS else []
+        names.append("--" + item.dest)
         if "_" in item.dest:
             names.append("--" + item.dest.replace("_", "-"))
-        group.add_argument(*names, dest=item.dest, default=argparse.SUPPRESS, metavar=item.metavar,
-                           help="%s [%s; env %s]" % (item.help, item.key, item.env))
-    group.add_argument("-c", "--config", default=argparse.SUPPRESS, metavar="FILE",
-                       help="config file (env %s; default %s)" % (CONFIG_ENV, DEFAULT_CONFIG))
-    return parent
+        add(names, dest=item.dest, metavar=item.metavar,
+            help="%s [%s; env %s]" % (item.help, item.key, item.env))
+    add(["-c", "--config"], metavar="FILE",
+        help="config file (env %s; default %s)" % (CONFIG_ENV, DEFAULT_CONFIG))
 
 
 def build_parser():
-    common = _common_flags()
-    parser = argparse.ArgumentParser(
-        prog="nes", parents=[common],
-        description="NES messenger: end-to-end encrypted messages through an MQTT broker.")
+    parser = Parser(prog="nes",
+                    description="NES messenger: end-to-end encrypted messages through an MQTT broker.")
+    parser.add_argument("--version", action="version", version=config.version_line())
+    _settings_flags(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         if command.name == PASS_THROUGH:  # its own parser (host_tools.board.vboard) reads the rest
             sub = commands.add_parser(command.name, help=command.help, add_help=False)
         else:
-            sub = commands.add_parser(command.name, parents=[common], help=command.help,
-                                      description=command.help)
+            sub = commands.add_parser(command.name, help=command.help, description=command.help,
+                                      epilog=SETTINGS_EPILOG)
         if command.add_arguments:
             command.add_arguments(sub)
-        sub.set_defaults(command_entry=command)
+        if command.name != PASS_THROUGH:
+            _settings_flags(sub, hidden=True)
+        sub.set_defaults(command_entry=command, command_parser=sub)
     return parser
+
+
+def _complete(parser):
+    """Answer the shell's completion request (`register-python-argcomplete nes`), if it is one."""
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+        argcomplete.autocomplete(parser)
 
 
 def main(argv=None):
     parser = build_parser()
+    _complete(parser)
     args, rest = parser.parse_known_args(argv)
     command = args.command_entry
     if command.name == PASS_THROUGH:
         args.vboard_args = rest
     elif rest:
-        parser.error("unrecognized arguments: %s" % " ".join(rest))
+        args.command_parser.error("unrecognized arguments: %s" % " ".join(rest))
     try:
         state = State(args) if command.needs_settings else None
         return command.handler(state, args) or 0

@@ -4,6 +4,7 @@ to the caller's thread as events, through a queue and a pipe the caller can
 select() on, so all printing and all key handling stay in one thread."""
 import os
 import queue
+import ssl
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ class BrokerAddress:
     tls: bool
     username: str = None
     password: str = None
+    ca_file: str = None  # PEM CA certificate(s) for a TLS broker; None: the system's CAs
 
 
-def parse_broker(url):
-    """A BrokerAddress from tcp://[USER:PASS@]HOST[:PORT] or ssl://…; CommandError otherwise."""
+def parse_broker(url, ca_file=None):
+    """A BrokerAddress from tcp://[USER:PASS@]HOST[:PORT] or ssl://…; CommandError otherwise.
+    `ca_file` is what a TLS broker's certificate must chain to (its host name is checked too)."""
     parts = urllib.parse.urlsplit(url)
     try:
         tls, default_port = SCHEMES[parts.scheme]
@@ -40,7 +43,8 @@ def parse_broker(url):
         raise CommandError("broker address %r must look like tcp://HOST:PORT or ssl://HOST:PORT" % url)
     return BrokerAddress(url, parts.hostname, port, tls,
                          urllib.parse.unquote(parts.username) if parts.username else None,
-                         urllib.parse.unquote(parts.password) if parts.password else None)
+                         urllib.parse.unquote(parts.password) if parts.password else None,
+                         ca_file if tls else None)
 
 
 class Session:
@@ -56,7 +60,7 @@ class Session:
                                   clean_session=not persistent, protocol=paho.MQTTv311,
                                   manual_ack=True)
         if address.tls:
-            self.client.tls_set()
+            self._set_tls(address.ca_file)
         if address.username:
             self.client.username_pw_set(address.username, address.password)
         self.client.reconnect_delay_set(1, 30)
@@ -75,6 +79,13 @@ class Session:
         self._subscribed = threading.Event()
         self._refusal = None
         self._connects = 0
+
+    def _set_tls(self, ca_file):
+        """Certificate and host name checked against `ca_file` (else the system CAs)."""
+        try:
+            self.client.tls_set(ca_certs=ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        except (OSError, ssl.SSLError) as exc:
+            raise CommandError("cannot use the CA file %s: %s" % (ca_file, exc)) from None
 
     # -- network thread ------------------------------------------------------
     def _post(self, kind, data=None):
@@ -124,6 +135,9 @@ class Session:
         """Connect (and subscribe); CommandError when the broker cannot be used."""
         try:
             self.client.connect(self.address.host, self.address.port, KEEPALIVE)
+        except ssl.SSLCertVerificationError as exc:
+            raise CommandError("the TLS certificate of the broker %s is not trusted (%s); check the CA "
+                               "file (MQTT_CA_FILE, --ca-file)" % (self.address.url, exc.verify_message)) from None
         except (OSError, ValueError) as exc:
             raise CommandError("cannot connect to the broker %s: %s" % (self.address.url, exc)) from None
         self.client.loop_start()

@@ -61,11 +61,12 @@ def message_json(message):
 
 
 def drop_reason(exc):
-    """Why a frame was dropped, in one line (no frame content, no key material)."""
+    """Why a frame was dropped, in one line naming the PROTOCOL.md §9 class, as the
+    boards do (no frame content, no key material)."""
     for cls, reason in _DROP_REASONS.items():
         if isinstance(exc, cls):
             detail = str(exc)
-            return "dropped a frame: %s%s" % (reason, " (%s)" % detail if detail else "")
+            return "dropped a frame: %s: %s%s" % (cls.__name__, reason, " (%s)" % detail if detail else "")
     return "dropped a frame: %s" % exc
 
 

@@ -50,6 +50,9 @@ def _os_user(settings):
 SETTINGS = (
     Setting("MQTT_BROKER_ADDRESS", "broker", False, DEFAULT_BROKER,
             "MQTT broker, tcp://HOST[:PORT] or ssl://HOST[:PORT]", "URL"),
+    Setting("MQTT_CA_FILE", "ca_file", True, None,
+            "CA certificate(s), PEM, that an ssl:// broker's certificate must chain to "
+            "(default: the system's CAs)"),
     Setting("PUBKEY_ADDRESS", "provider", False, DEFAULT_PROVIDER, "key server URL", "URL"),
     Setting("PUBKEY_PUBLIC_KEY_FILE", "provider_key", True, None,
             "key server's Ed25519 public key: a file holding it in base64, or the base64 itself",
@@ -194,6 +197,10 @@ class Settings:
     @property
     def broker(self):
         return self.value("MQTT_BROKER_ADDRESS")
+
+    @property
+    def ca_file(self):
+        return self.value("MQTT_CA_FILE")
 
     @property
     def provider(self):

@@ -33,7 +33,7 @@ class State:
         return Directory(self.store(), self.keyserver())
 
     def broker(self):
-        return parse_broker(self.settings.broker)
+        return parse_broker(self.settings.broker, self.settings.ca_file)
 
     def replay_path(self):
         return self.settings.state_file("%s-replay.json" % self.user)

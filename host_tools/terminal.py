@@ -1,118 +1,147 @@
-"""A small line editor for `nes chat`: the terminal in no-echo, character
-mode, the input line redrawn by us, so a message arriving while the user types
-is printed above the line and the half-typed input is put back below it.
+"""The full-screen `nes chat` screen, on prompt_toolkit: the conversation with
+the peer (sender, time and, for what you sent, whether the broker took it),
+a pane of its own for messages from anyone else, a status line, and the input
+line with a shell's editing keys (arrows, Home/End, Ctrl-U/K/W, Up/Down for
+the lines sent before). Everything runs in the screen's own event loop: the
+broker's events arrive through a file descriptor it watches."""
+import asyncio
+import signal
 
-The line never wraps (a long input scrolls horizontally), which keeps "clear
-the line and redraw it" exact on any terminal. Off a terminal (a pipe), it is
-a plain line reader."""
-import codecs
-import os
-import termios
-import unicodedata
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.data_structures import Point
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.layout import ConditionalContainer, HSplit, Layout, Window
+from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
+from prompt_toolkit.layout.dimension import Dimension
+from prompt_toolkit.styles import Style
 
-EOF = object()
-_CLEAR = "\r\x1b[K"
-_BACKSPACES = ("\x7f", "\x08")
-_KILL_LINE, _KILL_WORD, _REDRAW, _END = "\x15", "\x17", "\x0c", "\x04"
+from .output import message_line, safe_text
+
+SENDING, SENT, UNCONFIRMED = "sending", "sent", "not confirmed by the broker"
+OTHERS_HEIGHT = 6  # lines of the pane for messages from others
+
+_STYLE = Style.from_dict({
+    "bar": "reverse",
+    "mine": "bold",
+    "state": "italic",
+    "notice": "italic",
+    "others-title": "underline",
+})
 
 
-def _width(ch):
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+class Entry:
+    """One line of a pane: a message (with a delivery state if we sent it) or a notice."""
+
+    def __init__(self, text, style="", state=None):
+        self.text = text
+        self.style = style
+        self.state = state
+
+    def fragments(self):
+        out = [(self.style, self.text)]
+        if self.state:
+            out.append(("class:state", "  [%s]" % self.state))
+        return out + [("", "\n")]
 
 
-class LineEditor:
-    def __init__(self, fd_in, out, prompt):
-        self.fd = fd_in
-        self.out = out
-        self.prompt = prompt
-        self.tty = os.isatty(fd_in)
-        self.buffer = ""
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._escape = None  # None, "" after ESC, or the CSI parameters so far
-        self._saved = None
+class ChatScreen:
+    """`on_line(text)` is called for each line entered; it returns None when
+    nothing was sent, else the line to show and an awaitable telling whether
+    the broker took the message."""
 
-    def __enter__(self):
-        if self.tty:
-            self._saved = termios.tcgetattr(self.fd)
-            mode = termios.tcgetattr(self.fd)
-            # No echo, no line buffering; ISIG stays, so Ctrl-C still interrupts.
-            mode[3] &= ~(termios.ECHO | termios.ICANON | termios.IEXTEN)
-            mode[6][termios.VMIN] = 1
-            mode[6][termios.VTIME] = 0
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, mode)
-            self.redraw()
-        return self
+    def __init__(self, me, peer, title):
+        self.me = me
+        self.peer = peer
+        self.title = title
+        self.conversation = []
+        self.others = []
+        self.on_line = None
+        self.input = Buffer(multiline=False, history=InMemoryHistory(), accept_handler=self._accept)
+        self.app = Application(layout=self._layout(), key_bindings=self._keys(), style=_STYLE,
+                               full_screen=True, mouse_support=False)
 
-    def __exit__(self, *exc):
-        if self._saved is not None:
-            self.out.write(_CLEAR)
-            self.out.flush()
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-            self._saved = None
+    # -- what is shown -----------------------------------------------------------
+    def _layout(self):
+        def pane(entries):
+            return FormattedTextControl(
+                lambda: [f for entry in entries for f in entry.fragments()],
+                get_cursor_position=lambda: Point(0, max(len(entries) - 1, 0)))  # keeps the end in view
 
-    def _visible(self):
-        """The tail of the buffer that fits on one line after the prompt."""
-        try:
-            columns = os.get_terminal_size(self.out.fileno()).columns or 80  # 0: size unknown
-        except OSError:
-            columns = 80
-        room = max(columns - len(self.prompt) - 1, 8)
-        shown, used = [], 0
-        for ch in reversed(self.buffer):
-            used += _width(ch)
-            if used > room:
-                break
-            shown.append(ch)
-        return "".join(reversed(shown))
+        has_others = Condition(lambda: bool(self.others))
+        return Layout(HSplit([
+            Window(FormattedTextControl(lambda: self.title), height=1, style="class:bar"),
+            Window(pane(self.conversation), wrap_lines=True),
+            ConditionalContainer(HSplit([
+                Window(FormattedTextControl("messages from others"), height=1, style="class:others-title"),
+                Window(pane(self.others), wrap_lines=True, height=Dimension(max=OTHERS_HEIGHT)),
+            ]), filter=has_others),
+            Window(FormattedTextControl(
+                "%s -> %s   Enter sends, Up/Down: earlier lines, Ctrl-D or Ctrl-C ends"
+                % (self.me, self.peer)),
+                height=1, style="class:bar"),
+            Window(BufferControl(self.input), height=1,
+                   get_line_prefix=lambda line, wrap: "%s> " % self.me),
+        ]), focused_element=self.input)
 
-    def redraw(self):
-        if self.tty:
-            self.out.write(_CLEAR + self.prompt + self._visible())
-            self.out.flush()
+    def show(self, message):
+        """A received message: in the conversation when from the peer (or us), else apart."""
+        entry = Entry(message_line(message), "class:mine" if message.sender == self.me else "")
+        (self.conversation if message.sender in (self.peer, self.me) else self.others).append(entry)
+        self.app.invalidate()
 
-    def print_above(self, text):
-        """Show `text` on its own line(s) without disturbing the line being typed."""
-        self.out.write((_CLEAR if self.tty else "") + text + "\n")
-        self.redraw()
+    def notice(self, text):
+        self.conversation.append(Entry("* " + safe_text(text, keep=""), "class:notice"))
+        self.app.invalidate()
 
-    def feed(self, data):
-        """Handle bytes typed (b"" is end of input); return the finished lines and EOF."""
-        if not data:
-            return [self.buffer, EOF] if self.buffer else [EOF]
-        done = []
-        for ch in self._decoder.decode(data):
-            if self._escape is not None:
-                self._skip_escape(ch)
-            elif ch in "\r\n":
-                line, self.buffer = self.buffer, ""
-                if line.strip():
-                    done.append(line)
-            elif not self.tty:
-                self.buffer += ch
-            elif ch == "\x1b":
-                self._escape = ""
-            elif ch in _BACKSPACES:
-                self.buffer = self.buffer[:-1]
-            elif ch == _KILL_LINE:
-                self.buffer = ""
-            elif ch == _KILL_WORD:
-                self.buffer = self.buffer.rstrip()
-                self.buffer = self.buffer[:len(self.buffer) - len(self.buffer.split(" ")[-1])]
-            elif ch == _END and not self.buffer:
-                done.append(EOF)
-                break
-            elif ch >= " " and ch != "\x7f":
-                self.buffer += ch
-        self.redraw()
-        return done
+    # -- input -------------------------------------------------------------------
+    def _keys(self):
+        keys = KeyBindings()
 
-    def _skip_escape(self, ch):
-        """Consume an escape sequence (arrow keys and the like are not editing keys here)."""
-        if self._escape == "":  # just after ESC: CSI, SS3, or an Alt+key pair
-            self._escape = ch if ch in "[O" else None
-        elif self._escape == "O" or "@" <= ch <= "~":  # SS3's one character, or CSI's final byte
-            self._escape = None
-        else:  # CSI parameter or intermediate byte
-            self._escape += ch
+        @keys.add("c-c")
+        @keys.add(Keys.SIGINT)
+        def _quit(event):
+            event.app.exit()
+
+        @keys.add("c-d", filter=Condition(lambda: not self.input.text))
+        def _end(event):
+            event.app.exit()
+
+        return keys
+
+    def _accept(self, buffer):
+        text = buffer.text
+        if text.strip():
+            asyncio.ensure_future(self._send(text))
+        return False  # clear the line (it is in the history)
+
+    async def _send(self, text):
+        sent = self.on_line(text)
+        if sent is None:
+            return
+        line, acknowledged = sent
+        entry = Entry(line, "class:mine", SENDING)
+        self.conversation.append(entry)
+        self.app.invalidate()
+        entry.state = SENT if await acknowledged else UNCONFIRMED
+        self.app.invalidate()
+
+    # -- running -----------------------------------------------------------------
+    def run(self, on_line, fd, on_ready):
+        """Until Ctrl-D, Ctrl-C or SIGTERM; `on_ready()` is called when `fd` is readable."""
+        self.on_line = on_line
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            loop.add_reader(fd, on_ready)
+            loop.add_signal_handler(signal.SIGTERM, self.app.exit)
+            try:
+                await self.app.run_async()
+            finally:
+                loop.remove_reader(fd)
+                loop.remove_signal_handler(signal.SIGTERM)
+
+        asyncio.run(main())

@@ -11,7 +11,8 @@ with each verified Message.
 
 A message's text is printed with control characters escaped, so it can
 neither fake further console lines nor send terminal escape sequences; a
-newline is kept, as an indented line."""
+newline is kept, as an indented line. It is written in pieces, so showing it
+needs no memory the size of the text."""
 import gc
 import sys
 import time
@@ -31,6 +32,7 @@ _INBOX_CHARS = const(2048)  # ... and at most about this much text
 _RECHECK_MS = const(600000)  # a pinned key is re-checked at most this often
 _LOOP_MS = const(1000)  # longest wait of one loop turn
 _BLINK_MS = const(80)
+_PIECE = const(128)  # bytes of text written to the console at a time
 
 _app = None
 
@@ -62,27 +64,35 @@ def _collected(fn, *args):
     return _retried(fn, *args)
 
 
-def _printable(text):
-    # Works on the UTF-8 bytes, in runs between control characters, so a
-    # long text costs a few copies of itself, not an object per character.
+def _write(raw, start, end):
+    """Console output of raw[start:end] (UTF-8), at most _PIECE bytes at a
+    time, cut only between characters."""
+    while start < end:
+        stop = min(start + _PIECE, end)
+        while stop < end and raw[stop] & 0xC0 == 0x80:
+            stop -= 1
+        sys.stdout.write(raw[start:stop].decode())
+        start = stop
+
+
+def _show(text):
+    """Write `text` with control characters escaped, piece by piece: nothing
+    the size of the (escaped) text is built, so a long text cannot fail for
+    memory here."""
     raw = text.encode()
-    parts = []
     start = i = 0
     n = len(raw)
     while i < n:
         b = raw[i]
         c1 = b == 0xC2 and i + 1 < n and 0x80 <= raw[i + 1] < 0xA0  # U+0080..U+009F
         if c1 or b < 0x20 or b == 0x7F:
-            parts.append(raw[start:i])
-            parts.append(b"\n    " if b == 0x0A else b"\\x%02x" % (raw[i + 1] if c1 else b))
+            _write(raw, start, i)
+            sys.stdout.write("\n    " if b == 0x0A else "\\x%02x" % (raw[i + 1] if c1 else b))
             i += 2 if c1 else 1
             start = i
         else:
             i += 1
-    if not parts:
-        return text
-    parts.append(raw[start:])
-    return b"".join(parts).decode()
+    _write(raw, start, n)
 
 
 class App:
@@ -100,7 +110,7 @@ class App:
         self.poster = poster
         self.transport = None
         self.inbox = []
-        self.fresh = []
+        self.fresh = None  # a list once nes.poll() is used: it returns only what came after
         self.online = False
         self._claimed = None
         self._checked = {}
@@ -152,10 +162,23 @@ class App:
                 self._recheck(self._claimed)
             return
         self.peers.pin_sender(msg.sender)  # only now: its signature verified
+        # Recorded (saved) before it is shown, acknowledged after (umqtt sends
+        # the PUBACK when this returns): PROTOCOL.md §11.
+        self._save_replay()
+        try:
+            print("message from %s at %s UTC: " % (msg.sender, clock.iso(msg.timestamp)), end="")
+            _show(msg.text)
+            print()
+        except Exception as exc:  # not shown: not recorded either, so the redelivery is
+            self.replay.withdraw()
+            self._save_replay()
+            raise OSError("message not shown (%s); the broker delivers it again" % describe(exc))
         self._accept(msg)
+
+    def _save_replay(self):
         try:
             storage.write_with(storage.path("replay.json"), self.replay.save)
-        except Exception as exc:  # the message was shown; only the restart protection suffers
+        except Exception as exc:  # only the restart protection suffers
             print("nes: replay cache not saved: " + describe(exc))
 
     def on_drop(self, reason):
@@ -177,9 +200,10 @@ class App:
             print("peers: cannot check the key of %s: %s" % (name, describe(exc)))
 
     def _accept(self, msg):
-        print("message from %s at %s UTC: %s" % (msg.sender, clock.iso(msg.timestamp), _printable(msg.text)))
         entry = (msg.sender, msg.timestamp, msg.text)
         for kept in (self.inbox, self.fresh):
+            if kept is None:
+                continue
             kept.append(entry)
             while len(kept) > 1 and (len(kept) > _INBOX or sum(len(e[2]) for e in kept) > _INBOX_CHARS):
                 kept.pop(0)
@@ -196,7 +220,9 @@ class App:
 
     def poll(self, timeout_ms=0):
         """Handle what has arrived (waiting up to `timeout_ms` for something);
-        return the messages that are new since the last poll."""
+        return the messages that are new since the last poll (the first: since this call)."""
+        if self.fresh is None:
+            self.fresh = []
         self.start()
         self.transport.poll(timeout_ms)
         fresh, self.fresh = self.fresh, []

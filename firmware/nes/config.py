@@ -2,7 +2,7 @@
 
     {"user": "alice",
      "broker": {"host": "192.168.1.10", "port": 1883, "user": null, "password": null,
-                "client_id": "<20 random hex digits>", "keepalive": 60},
+                "client_id": "<20 random hex digits>", "keepalive": 60, "tls": false},
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>"},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300}}
@@ -51,6 +51,12 @@ def _integer(low, high):
     return check
 
 
+def _boolean(value):
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _username(value):
     if not isinstance(value, str) or not is_username(value.lower()):
         raise ValueError("must be a username: 3 to 32 of a-z 0-9 _ -")
@@ -97,6 +103,7 @@ _SCHEMA = (
     ("broker", "password", _optional_text, None),
     ("broker", "client_id", _optional_text, None),
     ("broker", "keepalive", _integer(5, 3600), 60),
+    ("broker", "tls", _boolean, False),
     ("keyserver", "url", _url, _REQUIRED),
     ("keyserver", "public_key", _server_key, _REQUIRED),
     ("wifi", "ssid", _optional_text, None),
@@ -154,6 +161,10 @@ def _check(data, has_wifi):
         setattr(config, key if section is None else section + "_" + key, value)
     if has_wifi and not problems and not config.wifi_ssid:
         problems.append("wifi.ssid is missing (this board reaches the broker over Wi-Fi)")
+    if not problems and (config.broker_tls or config.keyserver_url.startswith("https://")) \
+            and not storage.exists(storage.CA):
+        problems.append("broker.tls and https:// need the CA certificate %s (nes provision --ca-file)"
+                        % storage.CA)
     if problems:
         raise ConfigError(problems)
     return config

@@ -1,8 +1,8 @@
 """A small HTTP/1.0 GET client for the key server: one request per
 connection, a timeout on every socket operation, and a cap on the answer's
 size so a hostile or broken server cannot exhaust the heap. `https://` URLs
-go through the port's `ssl` module (the key server's answers are signed, so
-TLS is for privacy, not for trust)."""
+go through tlsclient (the certificate checked against the CA on flash; the
+key server's answers are signed anyway, so TLS adds privacy, not trust)."""
 import socket
 
 from .proto.constants import const
@@ -58,9 +58,9 @@ def get(url, timeout=10):
         sock.connect(addr)
         stream = sock
         if tls:
-            import ssl
+            from .tlsclient import wrap
 
-            stream = ssl.wrap_socket(sock, server_hostname=host)
+            stream = wrap(sock, host)
         stream.write(b"GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\n"
                      b"User-Agent: nes-board\r\n\r\n" % (path.encode(), host.encode()))
         status = _line(stream).split(None, 2)

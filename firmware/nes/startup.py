@@ -75,7 +75,8 @@ def create():
     app = App(cfg, keys, Peers(cfg.keyserver_url, cfg.keyserver_public_key), replay, poster)
     app.transport = Transport(
         cfg.broker_host, cfg.broker_port, cfg.broker_client_id, topic(cfg.user),
-        app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive)
+        app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive,
+        cfg.broker_tls)
     return app
 
 

@@ -16,6 +16,9 @@ def path(name):
     return DATA + "/" + name
 
 
+CA = path("ca.der")  # the CA certificate TLS links are checked against (nes/tlsclient.py)
+
+
 def exists(p):
     try:
         os.stat(p)

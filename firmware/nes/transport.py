@@ -15,7 +15,9 @@ images, in /lib on others) plus what it lacks:
 - publishes requested while a frame is being handled are queued, not nested;
 - a PUBLISH written in one write: umqtt.simple's four small writes meet
   Nagle's algorithm and the broker's delayed ACK (~40 ms a message on
-  loopback), and TCP_NODELAY where the port's socket module has it."""
+  loopback), and TCP_NODELAY where the port's socket module has it;
+- TLS (mqtts://) through tlsclient: the broker's certificate checked against
+  the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
 import select
 import time
@@ -70,10 +72,15 @@ class Transport(MQTTClient):
     the stream `torn` so it is not used again) and a connection manager."""
 
     def __init__(self, host, port, client_id, topic, on_frame, on_drop,
-                 user=None, password=None, keepalive=60):
+                 user=None, password=None, keepalive=60, tls=False):
         if user is not None and password is None:
             password = ""  # umqtt.simple sends a password whenever there is a user
-        super().__init__(client_id, host, port, user, password, keepalive)
+        tls_socket = None
+        if tls:
+            from .tlsclient import UmqttTLS
+
+            tls_socket = UmqttTLS(host)
+        super().__init__(client_id, host, port, user, password, keepalive, tls_socket)
         self.host = host
         self.topic = topic
         self.on_frame = on_frame
@@ -172,8 +179,10 @@ class Transport(MQTTClient):
     def _open(self):
         self._close()
         resumed = self.connect(clean_session=False)
-        self.sock.settimeout(max(self.keepalive_ms // 2000, 5))
-        _no_delay(self.sock)
+        # a TLS socket has no settimeout: the timeout goes on the TCP socket under it
+        raw = self.ssl.raw if self.ssl else self.sock
+        raw.settimeout(max(self.keepalive_ms // 2000, 5))
+        _no_delay(raw)
         self.torn = False
         self.pong = True
         self._ping_at = None

@@ -108,7 +108,7 @@ def plan(board, image, port=None, baud=DEFAULT_BAUD, drive=None, offset=None, ch
     image = pathlib.Path(image)
     if image.suffix != "." + kind:
         raise CommandError("%s takes a .%s image, not %s" % (board, kind, image.name))
-    if not image.is_file():
+    if not image.is_file() and not dry_run:
         raise CommandError("no firmware image at %s" % image)
     if kind == "bin":
         return esp32_plan(profile, image, port, baud, offset, chip)

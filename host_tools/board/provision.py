@@ -3,7 +3,9 @@
 1. copy the firmware tree (main.py, lib/nes, lib/board, lib/umqtt/simple),
    skipping files the board already holds, with a progress bar;
 2. write /nesdata/config.json (keeping what a previous run wrote and this
-   one does not change);
+   one does not change), and with --ca-file the CA certificate (DER) its TLS
+   links are checked against; with --broker-admin, first make the board's
+   broker login, bound to its client id (deploy/mosquitto/dynsec.conf);
 3. have the board make its own keys (`nes.provision.generate`) and read back
    the one line with the public keys — private keys are never read;
 4. restart the board, register the public keys at the key server and say
@@ -14,6 +16,8 @@ import hashlib
 import ipaddress
 import json
 import socket
+import ssl
+from collections import namedtuple
 from dataclasses import dataclass
 
 from . import profiles
@@ -25,6 +29,9 @@ from ..output import ProgressBar
 from ..settings import random_client_id
 
 CONFIG = "/nesdata/config.json"
+CA = "/nesdata/ca.der"  # firmware/nes/storage.py CA: the board checks its TLS links against it
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+_PEM_END = "-----END CERTIFICATE-----"
 PACKAGE_DIR = "/lib/nes"
 PUBLIC_MARK = "NES-PUBLIC "
 # Before anything else, free what the interrupted application holds (a small board's heap
@@ -49,6 +56,8 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
+    broker_admin: object = None  # mqtt.BrokerAddress of a dynamic-security admin login, or None
 
 
 def _is_loopback(host):
@@ -68,8 +77,29 @@ def check_reachable(request):
         if _is_loopback(host):
             raise CommandError("the %s address %s is the board itself, seen from the board; give the "
                                "host's network address with %s" % (what, host, flag))
-    if request.broker.tls:
-        raise CommandError("the board firmware speaks plain MQTT only; give a tcp:// broker")
+
+
+def board_ca(request):
+    """The DER certificate the board checks its TLS links against; None when it needs none.
+    A board has no CA store of its own, so an mqtts:// broker or an https:// key server
+    needs --ca-file."""
+    if request.ca_file is None:
+        if request.broker.tls or request.keyserver.url.startswith("https://"):
+            raise CommandError("a board checks TLS certificates only against a CA it holds: give the "
+                               "CA certificate (PEM) with --ca-file")
+        return None
+    try:
+        with open(request.ca_file, encoding="ascii") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError("cannot read the CA file %s: %s" % (request.ca_file, exc)) from None
+    start, end = text.find(_PEM_BEGIN), text.find(_PEM_END)
+    if start < 0 or end < start:
+        raise CommandError("the CA file %s holds no PEM certificate" % request.ca_file)
+    try:
+        return ssl.PEM_cert_to_DER_cert(text[start:end + len(_PEM_END)])
+    except ValueError as exc:
+        raise CommandError("the CA file %s holds no PEM certificate: %s" % (request.ca_file, exc)) from None
 
 
 def install_files(link, tree):
@@ -111,9 +141,11 @@ def board_config(old, request):
     config["user"] = request.user
     broker = dict(old.get("broker") or {})
     broker.update(host=request.broker.host, port=request.broker.port,
-                  user=request.broker.username, password=request.broker.password)
+                  user=request.broker.username, password=request.broker.password, tls=request.broker.tls)
     if not broker.get("client_id"):  # kept across runs: the board's persistent session
         broker["client_id"] = random_client_id()
+    if request.broker_admin is not None:
+        broker.update(bound_login(request, broker.get("client_id")))
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
     wifi = dict(old.get("wifi") or {})
@@ -129,6 +161,19 @@ def board_config(old, request):
     if sensor:
         config["sensor"] = sensor
     return config
+
+
+def bound_login(request, client_id=None):
+    """A broker login for the board made on a Mosquitto with the dynamic-security
+    plugin (host_tools.broker_logins): its username, a new password and its
+    client id (the board's, else a new random one), to which the login is bound."""
+    from ..broker_logins import DynamicSecurity, new_password
+
+    login = {"user": request.user, "password": new_password(),
+             "client_id": client_id or random_client_id()}
+    with DynamicSecurity(request.broker_admin) as dynsec:
+        dynsec.bind_login(login["user"], login["password"], login["client_id"])
+    return login
 
 
 def write_config(link, config):
@@ -187,9 +232,13 @@ def prompt_wifi(request, old_config, has_wifi):
             raise CommandError("no Wi-Fi password given (use --wifi-password)") from None
 
 
+Provisioned = namedtuple("Provisioned", "lines message_key sign_key")
+
+
 def provision(request):
-    """Run every step; returns the lines to print at the end."""
+    """Run every step; returns the lines to print at the end and the board's public keys."""
     check_reachable(request)
+    ca = board_ca(request)
     has_wifi = profiles.has_wifi(request.board)
     tree = profiles.firmware_tree(request.board, request.firmware_dir)
     link = BoardLink(request.port)
@@ -199,13 +248,15 @@ def provision(request):
         prompt_wifi(request, old, has_wifi)
         install_files(link, tree)
         write_config(link, board_config(old, request))
+        if ca is not None:
+            link.write(CA, ca)
         keys = board_keys(link, request.new_keys)
         link.reset()
     finally:
         link.close()
-    return [
+    return Provisioned([
         "Board %s on %s: config written; message key %s, signing key %s (made on the board)."
         % (request.user, request.port, fingerprint(keys[0]), fingerprint(keys[1])),
         register(request, keys),
         "The board restarted; once the keys are active, `nes send %s TEXT` reaches it." % request.user,
-    ]
+    ], *keys)

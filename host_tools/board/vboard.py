@@ -99,6 +99,29 @@ def install_firmware(flash, source=FIRMWARE_BUILD):
     shutil.copytree(source, flash, dirs_exist_ok=True)
 
 
+TRANSCRIPT_MAX = 1 << 20  # bytes a transcript holds before it is moved to FILE.1 and begun again
+
+
+class Transcript:
+    """An append-only serial transcript of at most `limit` bytes, plus the
+    previous `limit` bytes in FILE.1, so a board left running fills no disk."""
+
+    def __init__(self, path, limit=TRANSCRIPT_MAX):
+        self.path = str(path)
+        self.limit = limit
+        self.file = open(self.path, "ab", buffering=0)
+
+    def write(self, data):
+        if self.file.tell() + len(data) > self.limit:
+            self.file.close()
+            os.replace(self.path, self.path + ".1")
+            self.file = open(self.path, "ab", buffering=0)
+        self.file.write(data)
+
+    def close(self):
+        self.file.close()
+
+
 class VirtualBoard:
     """MicroPython on pty A; the device (pty B) relayed to it."""
 
@@ -106,7 +129,7 @@ class VirtualBoard:
         self.flash = pathlib.Path(flash).resolve()
         self.micropython = micropython
         self.heapsize = heapsize
-        self.transcript = open(transcript, "ab", buffering=0) if transcript else None
+        self.transcript = Transcript(transcript) if transcript else None
         self.device_master, self._device_slave = _raw_pty()
         self.device = os.ttyname(self._device_slave)
         self.proc = None
@@ -251,7 +274,8 @@ def _parser():
     parser.add_argument("--dir", required=True, help="the board's flash directory (created if missing)")
     parser.add_argument("--install", action="store_true",
                         help="copy the built unix firmware (build/firmware/unix) onto the flash first")
-    parser.add_argument("--transcript", help="append every byte crossing the serial link to this file")
+    parser.add_argument("--transcript", help="append every byte crossing the serial link to this file "
+                                             "(at %d bytes it moves to FILE.1 and starts again)" % TRANSCRIPT_MAX)
     parser.add_argument("--link", help="also make a symlink to the device at this path")
     parser.add_argument("--heapsize", default=DEFAULT_HEAP,
                         help="MicroPython heap size (default %s)" % DEFAULT_HEAP)

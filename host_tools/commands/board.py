@@ -1,14 +1,23 @@
 """Board commands: `nes provision` (install and enrol a board), `nes flash`
 (write MicroPython to it) and `nes vboard` (run a virtual board)."""
+import argparse
+import contextlib
+import json
+import sys
+
 from ..board import flash, profiles, vboard
 from ..errors import CommandError
-from ..keyfiles import provider_key
+from ..keyfiles import b64, fingerprint, provider_key
 from ..keyserver_client import KeyServer
+from ..mqtt import parse_broker
 from ..board.provision import Request, provision
 from ..settings import check_username
 
 
 def add_provision_arguments(parser):
+    parser.add_argument("-u", "--user", default=argparse.SUPPRESS, metavar="NAME",
+                        help="the board's own username (needed; else $NES_USERNAME, never the config "
+                             "file's, which names you)")
     parser.add_argument("--port", required=True, help="the board's serial port (or a virtual board's device)")
     parser.add_argument("--board", required=True, choices=profiles.names(), help="board profile")
     parser.add_argument("--email", required=True, help="address the key server mails the activation link to")
@@ -20,25 +29,47 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--broker-admin", metavar="URL",
+                        help="tcp://ADMIN:PASSWORD@HOST[:PORT] of a Mosquitto dynamic-security admin "
+                             "login: make the board's broker login there, bound to its client id")
     parser.add_argument("--firmware-dir", metavar="DIR",
                         help="firmware tree to copy (default: build/firmware/BOARD, built if needed)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the board's identity as one JSON object (the steps go to stderr)")
+
+
+def _board_user(settings):
+    """The board's name: -u/--user, else NES_USERNAME from the environment."""
+    name, source = settings.lookup("NES_USERNAME")
+    if not source.startswith(("flag", "environment")):
+        raise CommandError("--user NAME is needed: the board's own username (or NES_USERNAME)")
+    return check_username(name)
 
 
 def do_provision(state, args):
-    if not getattr(args, "user", None):
-        raise CommandError("--user NAME is needed: the board's own username")
     settings = state.settings
     request = Request(
-        board=args.board, port=args.port, user=check_username(args.user), email=args.email,
+        board=args.board, port=args.port, user=_board_user(settings), email=args.email,
         broker=state.broker(), keyserver=KeyServer(settings.provider, provider_key(settings)),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
-        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval)
+        firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        ca_file=settings.ca_file,
+        broker_admin=parse_broker(args.broker_admin, settings.ca_file) if args.broker_admin else None)
     if request.interval is not None and not 0 <= request.interval <= 604800:
         raise CommandError("--interval must be from 0 to 604800 seconds")
     if "@" not in request.email:
         raise CommandError("%r is not an e-mail address" % request.email)
-    for line in provision(request):
-        print(line)
+    # With --json, stdout holds the JSON object alone; the steps go to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        done = provision(request)
+        for line in done.lines:
+            print(line)
+    if args.json:
+        print(json.dumps({
+            "user": request.user, "board": request.board, "port": request.port,
+            "message_key": b64(done.message_key), "signing_key": b64(done.sign_key),
+            "message_fingerprint": fingerprint(done.message_key),
+            "signing_fingerprint": fingerprint(done.sign_key)}))
 
 
 def _recipients(text):
@@ -51,7 +82,8 @@ def add_flash_arguments(parser):
     parser.add_argument("--board", required=True, choices=profiles.names(), help="board profile")
     parser.add_argument("--port", help="serial port (ESP32)")
     parser.add_argument("--firmware", metavar="FILE", help="MicroPython image: .bin (ESP32) or .uf2 (Pico W)")
-    parser.add_argument("--baud", type=int, default=flash.DEFAULT_BAUD, help="esptool write speed")
+    parser.add_argument("-b", "--baud", type=int, default=flash.DEFAULT_BAUD,
+                        help="esptool write speed, as esptool's -b (here -b is not the broker)")
     parser.add_argument("--chip", help="esptool chip name (default: the board's), e.g. esp32s3")
     parser.add_argument("--offset", help="flash offset (default: the profile's), e.g. 0x0 for ESP32-S3/C3")
     parser.add_argument("--drive", metavar="DIR", help="mount point of the RPI-RP2 drive (Pico W)")

@@ -9,6 +9,7 @@ from ..keyfiles import PROVIDER_HINT, b64, fingerprint, read_key, write_key
 from ..keyserver_client import KeyServer
 from ..mqtt import parse_broker
 from ..settings import SETTINGS, check_username, is_inline_key, setting
+from . import UsageError
 
 PROTOCOL = "nes/1"
 PROVIDER_KEY_FILE = "keyserver.pub"
@@ -17,12 +18,17 @@ PROVIDER_KEY_FILE = "keyserver.pub"
 def add_config_arguments(parser):
     parser.add_argument("key", nargs="?", help="setting to show or set (e.g. MQTT_BROKER_ADDRESS)")
     parser.add_argument("value", nargs="?", help="new value, written to the config file")
+    parser.add_argument("-s", "--show", action="store_true", help="show every setting (as without arguments)")
+    parser.add_argument("-S", "--store", action="store_true",
+                        help="write every effective setting (flags and environment included) "
+                             "to the config file")
     parser.add_argument("--unset", metavar="KEY", help="remove a setting from the config file")
     parser.add_argument("--fetch-provider-key", action="store_true",
                         help="show the key server's public key and fingerprint (GET /key)")
     parser.add_argument("--trust", nargs="?", const=True, metavar="FINGERPRINT",
                         help="with --fetch-provider-key: pin that key (optionally only if it has "
-                             "this fingerprint) and the key server address in the config file")
+                             "this SHA256: fingerprint, or is this base64 key, as `make serve` "
+                             "prints it) and the key server address in the config file")
     parser.add_argument("--json", action="store_true",
                         help="with --fetch-provider-key: print one JSON object "
                              "(key_server, public_key, fingerprint, key_file)")
@@ -64,6 +70,17 @@ def _show_all(settings):
         print("%s = %s  (%s)" % (item.key, settings.value(item.key) or "", source if value else "not set"))
 
 
+def _store_all(state):
+    """The original's `config -S`: the effective value of every setting, into the config file."""
+    settings = state.settings
+    values = [(item, settings.value(item.key)) for item in SETTINGS]
+    for item, value in values:
+        if value is not None:
+            settings.config_file.write(item.key, value)
+    settings.file_values = settings.config_file.read()
+    print("Config file saved: %s" % settings.config_path)
+
+
 def _fetch_provider_key(state, trust, as_json):
     """Show the key server's key; with `trust`, pin it and the server address.
     As JSON, stdout holds only the object and the settings written go to stderr."""
@@ -85,8 +102,9 @@ def _fetch_provider_key(state, trust, as_json):
 
 
 def _trust_provider_key(state, url, key, trust, out):
-    """Pin `key` (if it has fingerprint `trust`, unless that is True); its file's path."""
-    if trust is not True and trust != fingerprint(key):
+    """Pin `key` (if it has fingerprint `trust`, or is `trust` in base64, unless
+    that is True); its file's path."""
+    if trust is not True and trust not in (fingerprint(key), b64(key)):
         raise CommandError("the key server's key has fingerprint %s, not %s; nothing saved"
                            % (fingerprint(key), trust))
     path = state.settings.state_file(PROVIDER_KEY_FILE)
@@ -103,6 +121,14 @@ def do_config(state, args):
         raise CommandError("--trust goes with --fetch-provider-key")
     if args.json:
         raise CommandError("--json goes with --fetch-provider-key")
+    if args.show or args.store:
+        if args.key or args.unset:
+            raise UsageError("-s/--show and -S/--store take no KEY, VALUE or --unset")
+        if args.store:
+            _store_all(state)
+        if args.show:
+            _show_all(state.settings)
+        return
     if args.unset:
         if args.key:
             raise CommandError("give either --unset KEY or KEY [VALUE]")
@@ -116,5 +142,16 @@ def do_config(state, args):
     _write(state, item, _checked(item, args.value))
 
 
+def add_version_arguments(parser):
+    parser.add_argument("--json", action="store_true", help='print {"version", "protocol"}')
+
+
+def version_line():
+    return "nes %s (protocol %s)" % (__version__, PROTOCOL)
+
+
 def do_version(state, args):
-    print("nes %s (protocol %s)" % (__version__, PROTOCOL))
+    if args.json:
+        print(json.dumps({"version": __version__, "protocol": PROTOCOL}))
+    else:
+        print(version_line())

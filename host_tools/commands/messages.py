@@ -1,9 +1,11 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
 import contextlib
+import json
 import select
 import signal
 import sys
+import threading
 
 from ..errors import CommandError
 from ..messaging import DroppedFrame, Receiver, seal
@@ -13,7 +15,7 @@ from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
 from ..settings import check_username, random_client_id
 from ..workers import Openers
-
+from . import UsageError
 
 BATCH = 32  # messages recorded with one synced write, then shown
 
@@ -25,13 +27,34 @@ def client_id(state, command):
 
 
 def add_send_arguments(parser):
-    parser.add_argument("recipient", help="username of the recipient")
-    parser.add_argument("text", nargs="*", help="the message; read from stdin when absent or '-'")
+    parser.add_argument("recipient", nargs="?", metavar="USER", help="username of the recipient")
+    parser.add_argument("text", nargs="*", metavar="TEXT",
+                        help="the message; read from stdin when absent or '-'")
+    parser.add_argument("-t", "--to", metavar="USER", help="the recipient, as a flag (the original's)")
+    parser.add_argument("-m", "--message", metavar="TEXT", help="the message, as a flag (the original's)")
+    parser.add_argument("--json", action="store_true",
+                        help="print what was published as one JSON object (from, to, topic, frame)")
 
 
-def _text(args):
-    if args.text and args.text != ["-"]:
-        return " ".join(args.text)
+def _recipient_and_words(args):
+    """With -t, every positional word is text: `send -t bob hi there`."""
+    if args.to is not None:
+        words = ([args.recipient] if args.recipient is not None else []) + args.text
+        return args.to, words
+    if args.recipient is None:
+        raise UsageError("USER is needed (`nes send USER TEXT` or `nes send -t USER -m TEXT`)")
+    return args.recipient, args.text
+
+
+def _text(args, words):
+    if args.message is not None:
+        if words:
+            raise UsageError("give the text either with -m/--message or after USER, not both")
+        return args.message
+    if words and words != ["-"]:
+        return " ".join(words)
+    if sys.stdin.isatty():
+        notice("reading the message from stdin (end it with Ctrl-D; or give TEXT or -m TEXT)")
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError:
@@ -40,10 +63,9 @@ def _text(args):
 
 
 def do_send(state, args):
-    recipient = check_username(args.recipient)
-    text = _text(args)
-    if not text:
-        raise CommandError("nothing to send: the message is empty")
+    recipient, words = _recipient_and_words(args)
+    recipient = check_username(recipient)
+    text = _text(args, words)  # may be empty, as the protocol and the boards allow
     identity = state.identity()
     frame = seal(identity, recipient, state.directory().resolve(recipient), text)
     session = Session(state.broker(), random_client_id()).open()  # a fresh one per send
@@ -52,7 +74,11 @@ def do_send(state, args):
             raise CommandError("the broker %s did not acknowledge the message" % session.address.url)
     finally:
         session.close()
-    print("sent to %s" % recipient)
+    if args.json:
+        print(json.dumps({"from": identity.user, "to": recipient, "topic": topic(recipient),
+                          "frame": json.loads(frame)}))
+    else:
+        print("sent to %s" % recipient)
 
 
 def open_session(state, receiver, command):
@@ -63,7 +89,11 @@ def open_session(state, receiver, command):
 
 @contextlib.contextmanager
 def signals_held():
-    """Ctrl-C and SIGTERM wait until the block is done (main thread only)."""
+    """Ctrl-C and SIGTERM wait until the block is done (signals reach only the
+    main thread; elsewhere there is nothing to hold)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     caught = []
     held = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
             for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -129,7 +159,7 @@ def do_listen(state, args):
     receiver = Receiver(identity, state.directory(), state.replay_path())
     render = message_json if args.json else message_line
     if args.workers < 1:
-        raise CommandError("--workers must be at least 1")
+        raise UsageError("--workers must be at least 1")
     openers = Openers(args.workers, identity, receiver.directory.store.path) if args.workers > 1 else None
     stop_on_sigterm()
     try:

@@ -8,11 +8,16 @@ temperature to alice and to the garage, the garage posts to the kitchen, and
 alice sends the kitchen a text. Everything started is stopped at the end or on
 Ctrl-C; `--keep` leaves it running with instructions for poking at it.
 
-    python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS]"""
+    python -m host_tools.dev.demo [--keep] [--dir DIR] [--interval SECONDS] [--tls]
+
+With --tls the broker listens with TLS too, its certificate from a CA made
+for the run, and alice and both boards connect over it (mqtts://), checking
+it against that CA."""
 import argparse
 import contextlib
 import json
 import pathlib
+import re
 import shlex
 import signal
 import subprocess
@@ -22,11 +27,13 @@ import threading
 import time
 import urllib.request
 
-from ..processes import ServiceError, stop_process
+from ..processes import ServiceError, free_port, stop_process
 from .services import KeyServer, MailSink, Mosquitto
 
+_URL = re.compile(r"https?://\S+")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NES = [sys.executable, "-m", "host_tools.cli"]
+NES_SHELL = [str(ROOT / ".venv" / "bin" / "nes")]  # as the instructions for the user spell it
 BOARDS = ("kitchen", "garage")
 POSTS_TO = {"kitchen": "alice,garage", "garage": "kitchen"}
 HOST_USER = "alice"
@@ -72,15 +79,18 @@ class Console:
     def new_lines(self):
         """Complete console lines printed since the last call."""
         text = self.text()
+        if len(text) < self.seen:  # the transcript was rotated (host_tools.board.vboard.Transcript)
+            self.seen = 0
         end = text.rfind("\n") + 1
         lines, self.seen = text[self.seen:end], max(self.seen, end)
         return [line.strip("\r") for line in lines.splitlines()]
 
 
 class Demo:
-    def __init__(self, workdir, interval, narrator):
+    def __init__(self, workdir, interval, narrator, tls=False):
         self.dir = workdir
         self.interval = interval
+        self.tls = tls
         self.say = narrator
         self.stack = contextlib.ExitStack()
         self.processes = []
@@ -125,8 +135,19 @@ class Demo:
         self.say.step("Starting the services on 127.0.0.1")
         self.mail = self.start(MailSink())
         self.say.detail("SMTP sink (catches the key server's mail)  smtp://127.0.0.1:%d" % self.mail.port)
-        self.broker = self.start(Mosquitto(_mkdir(self.dir / "mosquitto")))
-        self.say.detail("Mosquitto (private broker)                 %s" % self.broker.url)
+        self.broker_url, self.ca_file, tls_config = None, None, ""
+        if self.tls:
+            from .pki import Authority, tls_listener
+
+            authority = Authority(_mkdir(self.dir / "tls"), "demo")
+            tls_port = free_port()
+            tls_config = tls_listener(tls_port, authority.server("broker"))
+            self.broker_url, self.ca_file = "ssl://localhost:%d" % tls_port, authority.ca_file
+        self.broker = self.start(Mosquitto(_mkdir(self.dir / "mosquitto"), tls_config))
+        self.broker_url = self.broker_url or self.broker.url
+        self.say.detail("Mosquitto (private broker)                 %s" % self.broker_url)
+        if self.tls:
+            self.say.detail("  TLS: its certificate is from a CA made for this run, %s" % self.ca_file)
         self.keyserver = self.start(KeyServer(self.dir / "keyserver", {
             "MAIL_HOST": "127.0.0.1", "MAIL_PORT": self.mail.port,
             "MAIL_FROM": "NES demo key server <keys@demo.invalid>"}))
@@ -146,7 +167,8 @@ class Demo:
         self.say.step("Host user %s: keys, key-server trust, registration, activation" % HOST_USER)
         self.alice_config.parent.mkdir(parents=True, exist_ok=True)
         self.alice_config.write_text("MQTT_BROKER_ADDRESS = %s\nPUBKEY_ADDRESS = %s\nNES_USERNAME = %s\n"
-                                     % (self.broker.url, self.keyserver.url, HOST_USER))
+                                     % (self.broker_url, self.keyserver.url, HOST_USER)
+                                     + ("MQTT_CA_FILE = %s\n" % self.ca_file if self.tls else ""))
         self.nes("generate")
         self.say.detail("nes generate: X25519 message key and Ed25519 signing key in %s"
                         % self.alice_config.parent)
@@ -247,22 +269,46 @@ class Demo:
                    "the boards' messages to each other")
 
     def keep(self):
-        kitchen_port = self.boards["kitchen"][0]
+        """Leave everything running for the user, quietly: the demo's own listener
+        stops (alice's session is the user's now) and only mail is shown."""
+        stop_process(self.listener)
+        self.processes.remove(self.listener)
+        mailbox = self.dir / "mail.txt"
+        mailbox.touch()
+        nes = shlex.join(NES_SHELL + ["-c", str(self.alice_config)])
+        you = str(self.dir / "you" / "config")
+        kitchen_port, kitchen = self.boards["kitchen"]
         self.say.step("Everything keeps running (--keep). Try, in another terminal:")
         for line in (
-            "%s/.venv/bin/nes -c %s send kitchen 'hi from the shell'" % (ROOT, self.alice_config),
-            "%s/.venv/bin/nes -c %s listen" % (ROOT, self.alice_config),
+            "%s listen        (alice's inbox: the kitchen's readings; the demo's own listener has "
+            "stopped, so this one is alone on alice's session)" % nes,
+            "%s send kitchen 'hi from the shell'" % nes,
+            "%s chat kitchen" % nes,
             "%s/.venv/bin/mpremote connect %s resume repl    (Ctrl-C stops the board's loop;"
             % (ROOT, kitchen_port),
             "    then: import nes; nes.send('alice', 'hello'); nes.inbox(); nes.run(); Ctrl-] leaves)",
-            "tail -f %s    (the kitchen's serial console)" % self.boards["kitchen"][1].transcript,
+            "tail -f %s    (the kitchen's serial console)" % kitchen.transcript,
+            "A user of your own (its activation mail shows here and in %s):" % mailbox,
+            "    %s -S    (writes these settings to your config file)"
+            % shlex.join(NES_SHELL + ["-c", you, "-u", "you", "-b", self.broker.url, "-p", self.keyserver.url,
+                                      "-P", self.provider_key(), "config"]),
+            "    %s generate && %s register you@demo.invalid" % (shlex.join(NES_SHELL + ["-c", you]),
+                                                               shlex.join(NES_SHELL + ["-c", you])),
         ):
             self.say.detail(line)
         self.say.detail("Ctrl-C here stops everything.")
+        shown = len(self.mail.messages)
         while all(p.poll() is None for p in self.processes):
-            self.show_consoles()
+            for msg in self.mail.messages[shown:]:
+                shown += 1
+                self.say.detail("mail to %s: %s  %s" % (msg["To"], msg["Subject"], _links(msg)))
+                with open(mailbox, "a", encoding="utf-8") as f:
+                    f.write("To: %s\nSubject: %s\n\n%s\n\n" % (msg["To"], msg["Subject"], _body(msg)))
             time.sleep(0.5)
         raise DemoError("a demo process exited unexpectedly")
+
+    def provider_key(self):
+        return json.loads(self.nes("config", "--fetch-provider-key", "--json"))["public_key"]
 
     def run(self, keep):
         with self.stack:
@@ -280,6 +326,15 @@ class Demo:
                           "signed and verified end to end. Stopping everything.")
 
 
+def _body(msg):
+    part = msg.get_body(("plain",))
+    return part.get_content().strip() if part else ""
+
+
+def _links(msg):
+    return " ".join(_URL.findall(_body(msg)))
+
+
 def _mkdir(path):
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -293,7 +348,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m host_tools.dev.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="leave everything running, with instructions")
     parser.add_argument("--dir", help="working directory (default: a new temporary one)")
-    parser.add_argument("--interval", type=int, default=3, help="seconds between the boards' readings")
+    parser.add_argument("--interval", type=int, default=10,
+                        help="seconds between the boards' readings (default 10; "
+                             "`make demo DEMO_ARGS='--interval 30'`)")
+    parser.add_argument("--tls", action="store_true",
+                        help="everyone reaches the broker over TLS, checked against a CA made for the run")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     narrator = Narrator()
@@ -304,7 +363,7 @@ def main(argv=None):
         else:
             workdir = pathlib.Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nes-demo-")))
         try:
-            Demo(workdir, args.interval, narrator).run(args.keep)
+            Demo(workdir, args.interval, narrator, args.tls).run(args.keep)
         except DemoError as exc:
             print("\ndemo failed: %s" % exc, file=sys.stderr)
             return 1

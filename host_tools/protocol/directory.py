@@ -24,6 +24,8 @@ def _b64(text, size, what):
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, TypeError, ValueError):
         raise DirectoryError("%s is not base64" % what) from None
+    if base64.b64encode(raw).decode("ascii") != text:  # as the boards: canonical only (§10)
+        raise DirectoryError("%s is not canonical base64" % what)
     if size is not None and len(raw) != size:
         raise DirectoryError("%s has %d bytes, expected %d" % (what, len(raw), size))
     return raw

@@ -28,6 +28,7 @@ def test_two_boards_exchange_messages_through_the_repl_api(user_board):
     inbox = _value(bob.exec("import nes, board; print(nes.inbox()); print(board.blinks)").rsplit("\n", 2)[0])
     assert [(sender, text) for sender, _, text in inbox] == [("alice", "hello bob")]
     assert bob.exec("import board; print(board.blinks)").strip() == "1"
+    assert _value(bob.exec("import nes; print(nes.poll())")) == []  # not new: it is in the inbox
 
     # alice is at her REPL: a reply waits at the broker until she polls
     assert "True" in bob.exec("import nes; print(nes.send('alice', 'hi alice\\nsecond line'))")

@@ -125,3 +125,31 @@ def test_broker_restart_mid_stream_loses_no_qos1_frame(user_board, mosquitto):
     assert len(got) == len(texts), "a repeat was shown twice"
     lost_at = out.index("connection lost")  # noqa
     assert "UTC: stream 149" in out[lost_at:], "the restart did not come mid-stream"
+
+
+def test_long_escaped_texts_are_shown_and_a_failed_display_is_shown_again(user_board, mosquitto):
+    """600 newlines and 500 U+0001 (escaped, several KiB on the console) are shown
+    by a board; a display that fails (MemoryError) leaves the message
+    unrecorded and unacknowledged, so the broker's redelivery is shown."""
+    alice_keys = register(user_board.keyserver, "alice")
+    bob = user_board("bob")
+    pub = _publisher(mosquitto)
+    try:
+        shown = {"lines" + "\n" * 600 + "end": "UTC: lines\r\n" + "    \r\n" * 599 + "    end\r\n",
+                 "\x01" * 500: "UTC: " + "\\x01" * 500 + "\r\n"}
+        for text, console in shown.items():
+            mark = bob.mark()
+            pub.publish(TOPIC, _seal(alice_keys, "alice", bob.keys, text), qos=1).wait_for_publish(60)
+            bob.wait_for(console, after=mark)
+        assert "MemoryError" not in bob.output()
+        # the next display fails: its first step (the time) raises, once
+        bob.exec("from nes import clock as C\nC.real = C.iso\ndef _once(t):\n    C.iso = C.real\n"
+                 "    raise MemoryError('display')\nC.iso = _once")
+        bob.run_app()
+        mark = bob.mark()
+        pub.publish(TOPIC, _seal(alice_keys, "alice", bob.keys, "shown after all"), qos=1).wait_for_publish(60)
+        out = bob.wait_for("UTC: shown after all", after=mark)[mark:]
+        assert "message not shown (MemoryError: display)" in out and "drop:" not in out
+        assert out.count("UTC: shown after all") == 1
+    finally:
+        _stop(pub)

@@ -242,9 +242,10 @@ saved = io.StringIO()
 c.save(saved)
 restarted = ReplayCache.from_dict(json.loads(saved.getvalue()))
 for cache in (c, restarted):
+    floor = cache.floor
     msg = envelope.open_frame(envelope.seal("alice", s, "bob", M, "honest", NOW + 1), "bob", m,
                               {"alice": S}.get, NOW + 1, cache)
-    print(cache.capacity, cache.floor <= NOW, msg.text)
+    print(cache.capacity, floor <= NOW, msg.text)
 """
 
 

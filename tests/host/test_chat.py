@@ -1,36 +1,47 @@
-"""`nes chat USER` driven through a pseudo-terminal: messages arriving while
-the user types are printed above the input line and the half-typed input is
-redrawn intact; the terminal is restored afterwards. Also the non-terminal
+"""`nes chat USER` driven through a pseudo-terminal and read back through a
+terminal emulator (pyte): the full screen's conversation pane with delivery
+states, messages from others in a pane of their own, the input line's editing
+keys and history, the terminal restored afterwards. Also the non-terminal
 (pipe) mode and the errors before the screen starts."""
 import json
 import signal
 import termios
+import time
 
+import pyte
 import pytest
 
 from tests.fixtures.nes_cli import WAIT
 
 
-def screen(text):
-    """The lines a terminal shows for `text` (enough of a VT100 for the line editor)."""
-    lines, col, i = [""], 0, 0
-    while i < len(text):
-        if text.startswith("\x1b[K", i):
-            lines[-1] = lines[-1][:col]
-            i += 3
-            continue
-        ch = text[i]
-        if ch == "\r":
-            col = 0
-        elif ch == "\n":
-            lines.append("")
-            col = 0
-        elif ch >= " ":
-            line = lines[-1].ljust(col)
-            lines[-1] = line[:col] + ch + line[col + 1:]
-            col += 1
-        i += 1
-    return lines
+def screen(chat, columns=80):
+    """The lines a VT100 (pyte) shows for everything `chat` has written so far."""
+    display = pyte.Screen(columns, 24)
+    pyte.ByteStream(display).feed(chat.output)
+    return [line.rstrip() for line in display.display]
+
+
+def wait_screen(chat, condition, columns=80):
+    """The screen once `condition(lines)` holds (each redraw is looked at)."""
+    deadline = time.monotonic() + WAIT
+    with chat.lock:
+        while True:
+            lines = screen(chat, columns)
+            if condition(lines):
+                return lines
+            left = deadline - time.monotonic()
+            if left <= 0 or chat.output.endswith(b"\0EOF"):
+                pytest.fail("screen never matched:\n" + "\n".join(lines), pytrace=False)
+            chat.lock.wait(left)
+
+
+def shows(text):
+    return lambda lines: any(text in line for line in lines)
+
+
+@pytest.fixture(autouse=True)
+def terminal_type(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm")
 
 
 @pytest.fixture
@@ -38,52 +49,52 @@ def pair(nes_factory, mosquitto, keyserver):
     return nes_factory("alice").join(mosquitto, keyserver), nes_factory("bob").join(mosquitto, keyserver)
 
 
-def test_incoming_messages_appear_above_the_line_being_typed(pair, ptys):
+def test_full_screen_conversation_with_delivery_state_history_and_others_apart(
+        pair, nes_factory, mosquitto, keyserver, ptys):
     alice, bob = pair
+    carol = nes_factory("carol").join(mosquitto, keyserver)
     bob_inbox = bob.listen("--json")
     chat = ptys(alice, ["chat", "bob"])
-    at = chat.expect("Enter sends")
-    at = chat.expect("alice> ", at)
+    wait_screen(chat, shows("chat with bob as alice"))
     chat.type("helx")
-    at = chat.expect("alice> helx", at)
-    chat.type("\x7f")  # the typo erased
-    at = chat.expect("alice> hel", at)
-
-    bob.run("send", "alice", "incoming while you type").ok()
-    at = chat.expect("bob: incoming while you type", at)
-    chat.expect("alice> hel", at)  # the half-typed line is drawn again below the message
+    wait_screen(chat, lambda lines: lines[-1] == "alice> helx")
+    chat.type("\x7f\x1b[D\x1b[C")  # the typo erased; arrows move without inserting anything
     chat.type("lo\r")
     assert json.loads(bob_inbox.wait_for("stdout", "{"))["message"] == "hello"
-    at = chat.expect("alice: hello", at)
-    chat.type("\x04")  # Ctrl-D on an empty line ends the chat
-    assert chat.proc.wait(WAIT) == 0
+    lines = wait_screen(chat, shows("alice: hello  [sent]"))
+    assert lines[-1] == "alice>"
 
-    shown = [line for line in screen(chat.text()) if line.strip()]
-    assert shown[0].startswith("chat with bob as alice")
-    assert shown[1].endswith(" bob: incoming while you type")
-    assert shown[2].endswith(" alice: hello")
-    assert len(shown) == 3  # nothing left behind: no stray prompt or partial input
+    chat.type("half typed")
+    bob.run("send", "alice", "incoming while you type").ok()
+    carol.run("send", "alice", "from carol").ok()
+    lines = wait_screen(chat, lambda lines: shows("from carol")(lines) and shows("incoming while")(lines))
+    assert lines[-1] == "alice> half typed"  # the input line is untouched
+    pane = lines.index("messages from others")
+    conversation = [line for line in lines[1:pane] if line]
+    assert conversation[0].endswith(" alice: hello  [sent]")
+    assert conversation[1].endswith(" bob: incoming while you type")
+    assert any(line.endswith(" carol: from carol") for line in lines[pane:])
+
+    chat.type("\x15")  # Ctrl-U empties the line; Up brings back the line sent before
+    chat.type("\x1b[A")
+    wait_screen(chat, lambda lines: lines[-1] == "alice> hello")
+    chat.type("\x15\x04")  # Ctrl-D on an empty line ends the chat
+    assert chat.proc.wait(WAIT) == 0
+    assert termios.tcgetattr(chat.slave)[3] & termios.ECHO
     bob_inbox.interrupt()
 
 
-def test_line_editing_keys_and_a_long_line_on_a_narrow_terminal(pair, ptys):
+def test_a_long_line_on_a_narrow_terminal_is_sent_whole(pair, ptys):
     alice, bob = pair
     bob_inbox = bob.listen("--json")
     chat = ptys(alice, ["chat", "bob"], columns=40)
-    chat.expect("alice> ")
-    chat.type("discard this\x15")  # Ctrl-U: kill the line
+    wait_screen(chat, shows("alice>"), columns=40)
     chat.type("one two\x17three")  # Ctrl-W: kill a word
-    chat.type("\x1b[D")  # an arrow key is ignored, not inserted
     long_tail = "".join(str(i % 10) for i in range(100))
     chat.type(" " + long_tail)
-    at = chat.expect(long_tail[-20:])
-    # The input line scrolls instead of wrapping: it fits in 40 columns.
-    input_line = screen(chat.text()[:at])[-1]
-    assert input_line.startswith("alice> ") and input_line.endswith(long_tail[-20:])
-    assert len(input_line) < 40
+    wait_screen(chat, lambda lines: lines[-1].endswith(long_tail[-20:]), columns=40)
     chat.type("\r")
-    message = json.loads(bob_inbox.wait_for("stdout", "{"))["message"]
-    assert message == "one three " + long_tail
+    assert json.loads(bob_inbox.wait_for("stdout", "{"))["message"] == "one three " + long_tail
     chat.type("\x04")
     assert chat.proc.wait(WAIT) == 0
     bob_inbox.interrupt()
@@ -91,15 +102,15 @@ def test_line_editing_keys_and_a_long_line_on_a_narrow_terminal(pair, ptys):
 
 def test_ctrl_c_ends_the_chat_and_restores_the_terminal(pair, ptys):
     alice, _ = pair
-    chat = ptys(alice, ["chat", "bob"])
-    chat.expect("alice> ")
-    assert not termios.tcgetattr(chat.slave)[3] & termios.ECHO  # the editor echoes, not the tty
+    chat = ptys(alice, ["chat", "-t", "bob"])  # the original's flag
+    wait_screen(chat, shows("alice>"))
+    assert not termios.tcgetattr(chat.slave)[3] & termios.ECHO  # the screen echoes, not the tty
     chat.type("half typed")
-    chat.expect("half typed")
+    wait_screen(chat, shows("half typed"))
     chat.proc.send_signal(signal.SIGINT)
     assert chat.proc.wait(WAIT) == 0
     assert termios.tcgetattr(chat.slave)[3] & termios.ECHO
-    assert "Traceback" not in chat.text()
+    assert b"Traceback" not in chat.output
 
 
 def test_chat_without_a_terminal_reads_lines_until_end_of_input(pair):
@@ -119,7 +130,7 @@ def test_chat_receives_what_was_sent_while_it_was_closed(pair, ptys):
     alice.run("chat", "bob", input="").ok()  # the first chat opens the persistent session
     bob.run("send", "alice", "left for you").ok()
     chat = ptys(alice, ["chat", "bob"])
-    chat.expect("bob: left for you", chat.expect("Enter sends"))
+    wait_screen(chat, shows("bob: left for you"))
     chat.type("\x04")
     assert chat.proc.wait(WAIT) == 0
 

@@ -25,6 +25,7 @@ SAMPLES = {
     "PRIVATE_KEY_SIGN_FILE": ("keys/s", "/keys/env-s", "-j", "flag-s"),
     "PUBLIC_KEY_SIGN_FILE": ("keys/s.pub", "/keys/env-s.pub", "-J", "flag-s.pub"),
     "NES_USERNAME": ("fileuser", "envuser", "-u", "flaguser"),
+    "MQTT_CA_FILE": ("ca.pem", "/etc/env-ca.pem", "--ca-file", "flag-ca.pem"),
 }
 DEFAULTS = {
     "MQTT_BROKER_ADDRESS": "tcp://test.mosquitto.org:1883",
@@ -35,6 +36,7 @@ DEFAULTS = {
     "PRIVATE_KEY_SIGN_FILE": "{nes}/tester-ed25519-sign",
     "PUBLIC_KEY_SIGN_FILE": "{nes}/tester-ed25519-sign.pub",
     "NES_USERNAME": "tester",
+    "MQTT_CA_FILE": "",
 }
 OS_USER = {"LOGNAME": "Tester", "USER": "Tester"}
 

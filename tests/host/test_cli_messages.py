@@ -49,17 +49,28 @@ def test_listen_json_prints_one_object_per_line(pair):
     listener.interrupt()
 
 
-def test_send_reads_the_message_from_stdin(pair):
+@pytest.mark.parametrize("stdin, text", [
+    ("from stdin \u00e9\u2713\n", "from stdin \u00e9\u2713"),
+    ("", ""),  # an empty text, as the protocol and the boards allow
+], ids=["text", "empty"])
+def test_send_reads_the_message_from_stdin(pair, stdin, text):
     alice, bob = pair
     listener = bob.listen("--json")
-    alice.run("send", "bob", input="from stdin \u00e9\u2713\n").ok()
-    assert json.loads(listener.wait_for("stdout", "{"))["message"] == "from stdin \u00e9\u2713"
+    alice.run("send", "bob", input=stdin).ok()
+    assert json.loads(listener.wait_for("stdout", "{"))["message"] == text
     listener.interrupt()
 
 
-def test_send_refuses_an_empty_message_and_unknown_users(pair, keyserver):
+def test_drop_lines_name_the_protocol_error_class(pair, mosquitto):
     alice, bob = pair
-    assert "empty" in alice.run("send", "bob", input="").failed()
+    listener = bob.listen()
+    publish_raw(mosquitto, "nes/bob/message", b"not json at all")
+    assert "dropped a frame: FormatError: not a nes/1 frame" in listener.wait_for("stderr", "dropped")
+    listener.interrupt()
+
+
+def test_send_refuses_unknown_users(pair, keyserver):
+    alice, bob = pair
     assert "does not know 'nobody'" in alice.run("send", "nobody", "hi").failed()
     assert "not a valid username" in alice.run("send", "No Body", "hi").failed()
     assert "message too long" in alice.run("send", "bob", "x" * 4000).failed()

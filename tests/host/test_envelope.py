@@ -471,3 +471,20 @@ def test_a_flood_of_future_dated_messages_does_not_refuse_honest_ones():
     restarted = ReplayCache.from_json(json.loads(json.dumps(cache.to_json())), REPLAY_CAPACITY)
     for replay in (cache, restarted):
         assert open_as(seal("honest", NOW + 1), now=NOW + 1, replay=replay).text == "honest"
+
+
+def _noncanonical(text):
+    """The same bytes in b64 with non-zero padding bits (a 32-byte key ends 'X=')."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    return text[:-2] + alphabet[alphabet.index(text[-2]) | 1] + "="
+
+
+@pytest.mark.parametrize("field", ["public_key_message", "public_key_sign"])
+def test_verify_lookup_rejects_non_canonical_base64_as_the_boards_do(field):
+    """PROTOCOL.md §10: the fields are canonical b64; a non-canonical spelling of
+    the signed bytes is refused (the firmware always did)."""
+    answer = answer_for("bob")
+    answer["response"][field] = _noncanonical(answer["response"][field])
+    assert base64.b64decode(answer["response"][field]) == base64.b64decode(answer_for("bob")["response"][field])
+    with pytest.raises(DirectoryError, match="canonical"):
+        directory.verify_lookup(answer, "bob", SERVER_PUBLIC)

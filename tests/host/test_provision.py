@@ -97,11 +97,15 @@ def test_provisioning_again_updates_and_keeps_the_keys(host, vboard_factory, key
     stale = [board.dir / "lib" / "nes" / "proto" / "stale.py", board.dir / "lib" / "nes" / "envelope.mpy"]
     for path in stale:
         path.write_text("raise ImportError('old firmware')\n")
-    again = provision(host, board).ok()
-    assert "0 files copied" in again.stdout  # nothing changed
+    again = provision(host, board, "--json").ok()
+    assert "0 files copied" in again.stderr  # nothing changed
     assert [path for path in stale if path.exists()] == []
     assert flash_keys(board) == keys
-    assert "registered and active" in again.stdout
+    assert "registered and active" in again.stderr
+    identity = json.loads(again.stdout)  # stdout is the board's identity alone
+    assert identity["user"] == "board1" and identity["port"] == board.port
+    public = [(board.dir / "nesdata" / name).read_bytes() for name in ("message.pub", "sign.pub")]
+    assert [base64.b64decode(identity[k]) for k in ("message_key", "signing_key")] == public
     assert_no_private_key_crossed(board)
 
     renewed = provision(host, board, "--new-keys")
@@ -149,8 +153,8 @@ def test_provisioning_errors_are_one_line(host, vboard_factory, tmp_path):
     assert "is the board itself" in host.run(*common, "--board", "esp32", "--user", "board1").failed()
     assert "--wifi-ssid is needed" in host.run(*common, "--board", "esp32", "--user", "board1",
                                                "-b", "tcp://192.0.2.1:1883", "-p", "http://192.0.2.1:5000").failed()
-    assert "speaks plain MQTT only" in host.run(*common, "--board", "pico_w", "--user", "board1",
-                                                "-b", "ssl://192.0.2.1", "-p", "http://192.0.2.1").failed()
+    assert "give the CA certificate (PEM) with --ca-file" in host.run(
+        *common, "--board", "pico_w", "--user", "board1", "-b", "ssl://192.0.2.1", "-p", "http://192.0.2.1").failed()
     assert "not a firmware tree" in host.run(*common, "--board", "unix", "--user", "board1",
                                              "--firmware-dir", tmp_path).failed()
 

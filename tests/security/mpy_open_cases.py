@@ -30,7 +30,12 @@ def main(path):
             size = f.read(4)
             if len(size) < 4:
                 break
-            frame = f.read(int.from_bytes(size, "big"))
+            size = int.from_bytes(size, "big")
+            try:
+                frame = f.read(size)
+            except MemoryError:  # as the board's transport does: collect, then try once more
+                gc.collect()
+                frame = f.read(size)
             try:
                 msg = envelope.open_frame(frame, me, secret, directory.get, now, replay)
                 text = "%s|%s|%d|%s" % (msg.sender, msg.recipient, msg.timestamp, msg.text)

@@ -235,6 +235,15 @@ def success_vectors():
     vector("ok_whitespace_reordered", "frame with JSON white space and members in another order",
            text, "ok", opened=(TS, "reordered"))
 
+    frame, _ = seal("ok_json_escapes", "escaped", TS)
+    members = dict(b64_members(frame))
+    ck = members["cipherkey"][1:-1]
+    escaped_ck = "\\u%04x" % ord(ck[0]) + ck[1:].replace("/", "\\/")
+    text = ('{"cipher\\u006bey":"%s","ciphertext":"%s","signature":%s}' % (
+        escaped_ck, members["ciphertext"][1:-1].replace("/", "\\/"), members["signature"])).encode()
+    vector("ok_json_escapes", "member name and b64 values written with JSON escapes (\\u006b, \\/): "
+           "canonical b64 applies to the decoded string", text, "ok", opened=(TS, "escaped"))
+
     frame, sealing = seal("ok_frame_max_bytes", (PANGRAM * 80)[:MAX_INNER_BYTES - overhead()])
     vector("ok_frame_max_bytes", "frame of exactly MAX_FRAME_BYTES (4608) bytes, white space added",
            padded_to(frame, MAX_FRAME_BYTES), "ok",
@@ -257,7 +266,10 @@ def format_vectors():
            frame[:1] + b"\xff" + frame[1:], f)
     vector("format_utf8_surrogate", "a UTF-8-encoded surrogate (ED A0 80) inside a string",
            frame[:20] + b"\xed\xa0\x80" + frame[20:], f)
+    vector("format_utf8_bom", "frame starts with a UTF-8 byte order mark", b"\xef\xbb\xbf" + frame, f)
     members = b64_members(frame)
+    vector("format_member_nan", "signature is the non-JSON NaN",
+           replace_member(frame, "signature", "NaN"), f)
     vector("format_missing_member", "no signature member", text_frame(members[:2]), f)
     vector("format_duplicate_member", "cipherkey given twice (the same value both times)",
            text_frame(members[:1] + members), f)

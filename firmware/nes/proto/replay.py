@@ -30,6 +30,7 @@ class ReplayCache:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
         self.floor = -1
+        self._last = None  # identifier of the last message recorded
         self._ids = bytearray(_ID * capacity)
         self._ts = array("q", bytes(8 * capacity))
         self._n = 0
@@ -67,7 +68,16 @@ class ReplayCache:
         oldest (possibly this one) while over capacity."""
         self._record(identifier(sig), timestamp, now_ms - MAX_AGE_MS, now_ms)
 
+    def withdraw(self):
+        """Forget the last message recorded (one that could not be shown), so
+        that its redelivery is accepted; the floor stays."""
+        slot = self._find(self._last) if self._last else -1
+        if slot >= 0:
+            self._drop(slot)
+        self._last = None
+
     def _record(self, key, timestamp, limit, now_ms):
+        self._last = key
         ts = self._ts
         slot = self._find(key)
         if slot >= 0:
