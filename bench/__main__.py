@@ -49,6 +49,7 @@ def run(profile, only):
         "python": "Python %s" % platform.python_version(),
         "crypto_reps": profile.crypto_reps,
         "sections": list(only),
+        "load_start": os.getloadavg()[0],
     }}
     steps = {
         "firmware": lambda: firmware.run(profile),
@@ -64,6 +65,7 @@ def run(profile, only):
             results[name] = section.run(name, steps[name])
     results["derived"] = report.derive(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["load_end"] = os.getloadavg()[0]
     return results
 
 

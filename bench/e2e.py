@@ -21,6 +21,7 @@ import json
 import os
 import pathlib
 import queue
+import resource
 import shutil
 import subprocess
 import sys
@@ -212,19 +213,32 @@ def bare_rate(address, frames):
 
 def listen_rate(address, config, log, frames, warmup, workers=1):
     """Frames queued while `listen` is away, drained by a fresh `listen`."""
+    before = _children_cpu()
     listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
     finally:
         listener.stop()
+    one = _children_cpu() - before
     _publish(address, frames)
+    before = _children_cpu()
     listener = Listener(config, log, workers)
     try:
         got = listener.take(len(frames))
     finally:
         listener.stop()
-    return _drain_rate([t for t, _ in got])
+    result = _drain_rate([t for t, _ in got])
+    # CPU of the listener and its workers (waited for by then), less that of a run
+    # with one message (start-up, shutdown): what a message costs in CPU, whether
+    # or not a free core was there to run it.
+    result["cpu_ms_per_msg"] = (_children_cpu() - before - one) * 1000 / (len(frames) - 1)
+    return result
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _publish(address, frames):

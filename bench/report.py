@@ -200,6 +200,11 @@ class Report:
             meta.get("profile"), meta.get("started"), meta.get("machine"), meta.get("python")))
         if self.md:
             self.add()
+        if meta.get("load_start") is not None:
+            self.note("load average (1 min) %.1f at the start and %.1f at the end of the run, sections run: %s; "
+                      "a load above the core count means other programs shared the machine: compare the "
+                      "figures of one run with each other, not with another run's"
+                      % (meta["load_start"], meta.get("load_end", float("nan")), ", ".join(meta.get("sections", []))))
         self.crypto()
         self.heap()
         self.boards()
@@ -395,6 +400,11 @@ class Report:
                          fmt_ratio(ratio(1 / host_open, bare_rate and bare_rate["msgs_per_s"]))])
         if rows:
             self.tab(["throughput", "msgs/s", "samples", "vs bare MQTT"], rows)
+        if listen and two and "cpu_ms_per_msg" in listen:
+            self.note("CPU time per message drained (the listener and its workers, less a run with one message): %.2f ms "
+                      "in one process, %.2f ms with --workers 2; with the machine's cores busy with other work "
+                      "(load average above), a second process finds no idle core to run on"
+                      % (listen["cpu_ms_per_msg"], two["cpu_ms_per_msg"]))
         self.hops(e)
         for key, what in (("latency_reason", "board -> host latency"), ("listen_reason", "nes listen")):
             if e.get(key):
