@@ -388,21 +388,28 @@ def run(profile):
         "sealing (so it includes the board's seal under the unix port); sends %d ms apart, board heap %s"
         % (_GAP_MS, profile.firmware_heap),
         "throughput: frames from a host sender queued at the broker, drained by a fresh `nes listen --json` "
-        "(first to last printed line), with one process and with --workers 2; bare MQTT: the same frames, same broker, a plain paho client (QoS 1) "
-        "and nothing of NES",
+        "(first to last printed line), with one process and with --workers 2; bare MQTT: the same frames, "
+        "same broker, a plain paho client (QoS 1) and nothing of NES",
     ]}
     with tempfile.TemporaryDirectory(prefix="nes-bench-e2e-") as tmp:
         tmp = pathlib.Path(tmp)
-        (tmp / "mqtt").mkdir()
-        try:
-            broker = Broker(tmp / "mqtt").start()
-        except pytest.fail.Exception as exc:
-            raise Unavailable(exc.msg) from None
-        try:
+        with private_broker(tmp) as broker:
             _run_with_broker(profile, tmp, broker, result)
-        finally:
-            broker.kill()
     return result
+
+
+@contextlib.contextmanager
+def private_broker(directory):
+    """A Mosquitto of the bench's own (in directory/mqtt), killed when the block ends."""
+    (directory / "mqtt").mkdir()
+    try:
+        broker = Broker(directory / "mqtt").start()
+    except pytest.fail.Exception as exc:
+        raise Unavailable(exc.msg) from None
+    try:
+        yield broker
+    finally:
+        broker.kill()
 
 
 def _run_with_broker(profile, tmp, broker, result):

@@ -23,7 +23,6 @@ import tempfile
 import time
 
 import paho.mqtt.client as paho
-import pytest
 
 from host_tools.commands import messages
 from host_tools.keyfiles import Identity
@@ -35,9 +34,8 @@ from host_tools.protocol import envelope
 from host_tools.protocol import keys as hostkeys
 from host_tools.protocol.constants import topic
 from host_tools.protocol.replay import ReplayCache
-from tests.fixtures.mosquitto import Broker
 
-from .section import Unavailable
+from .e2e import private_broker
 
 HOST, SENDER = "profhost", "profsender"
 # (part, functions whose cumulative time it is: (file name ending, function name))
@@ -176,12 +174,7 @@ def run(profile):
     count = profile.listen_messages
     with tempfile.TemporaryDirectory(prefix="nes-bench-listen-") as tmp:
         tmp = pathlib.Path(tmp)
-        (tmp / "mqtt").mkdir()
-        try:
-            broker = Broker(tmp / "mqtt").start()
-        except pytest.fail.Exception as exc:
-            raise Unavailable(exc.msg) from None
-        try:
+        with private_broker(tmp) as broker:
             address = parse_broker(broker.url)
             result = {"notes": [__doc__.split("\n\n")[1].replace("\n", " ")], "batch": messages.BATCH}
             result["crypto_alone_msgs_per_s"] = crypto_alone(count)
@@ -189,5 +182,3 @@ def run(profile):
                 (tmp / name).mkdir()
                 result[name] = profile_variant(address, tmp / name, count, batch, whole)
             return result
-        finally:
-            broker.kill()
