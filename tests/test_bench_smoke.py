@@ -95,6 +95,9 @@ def test_viper_ops_split_machine_code_and_boards_get_a_range(bench_run):
     assert _positive(viper["kernel_us"]["mul"]) and _positive(viper["kernel_us"]["sqr"])
     for op in CRYPTO_OPS:
         figures = viper["ops"][op]
-        assert 0 < figures["machine_code_s"] < figures["median_s"] * 1.5, op
+        # Both are timings of separate runs: on a loaded machine either can be
+        # the larger, so only their presence is checked (the docstring: no
+        # figure is judged here).
+        assert _positive(figures["machine_code_s"]) and _positive(figures["median_s"]), op
         low, high = results["derived"]["estimates"]["firmware_viper"]["ESP32 (240 MHz)"][op]
         assert 0 < low <= high, op

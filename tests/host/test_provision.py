@@ -148,7 +148,8 @@ def test_provisioning_errors_are_one_line(host, vboard_factory, tmp_path):
         "--email", "b@example.org").failed()
     board = vboard_factory(install=False)
     common = ["provision", "--port", board.port, "--email", "b@example.org"]
-    assert "--user NAME is needed" in host.run(*common, "--board", "unix", env={"NES_USERNAME": "x"}).failed()
+    assert "--user NAME is needed" in host.run(*common, "--board", "unix").failed()  # not the config's user
+    assert "'x' is not a valid username" in host.run(*common, "--board", "unix", env={"NES_USERNAME": "x"}).failed()
     assert "not a valid username" in host.run(*common, "--board", "unix", "--user", "B 1").failed()
     assert "is the board itself" in host.run(*common, "--board", "esp32", "--user", "board1").failed()
     assert "--wifi-ssid is needed" in host.run(*common, "--board", "esp32", "--user", "board1",
