@@ -39,7 +39,6 @@ from .proto.errors import DirectoryError
 
 _LIMIT = const(64)  # pins kept on flash; beyond this, keys are looked up each time
 _ANSWER_MS = const(60000)  # how long an unpinned sender's answer is reused
-_ANSWERS = const(8)  # ... for at most this many names
 
 
 class KeyChangedError(DirectoryError):
@@ -56,7 +55,7 @@ class Peers:
         except ValueError:
             print("peers: %s is not JSON; starting an empty key cache" % self.path)
             self._pins = {}
-        self._answers = {}  # name -> (ticks_ms, (M, S) or None), unpinned senders
+        self._last = None  # (name, ticks_ms, (M, S) or None): the last unpinned sender's answer
 
     def __contains__(self, name):
         return name in self._pins
@@ -106,30 +105,25 @@ class Peers:
     def sign_key(self, name):
         """The signing key to open a frame from `name` with: the pin without a
         lookup, else the key server's answer of the last minute (not pinned);
-        None when nobody knows the name or the server did not answer."""
-        found = self._pinned(name) or self._answer(name)
+        None when nobody knows the name or the server did not answer. One
+        answer is kept: forged frames claiming one name cost one lookup a
+        minute; frames rotating names cost a lookup each."""
+        found = self._pinned(name)
+        if found is None:
+            last = self._last
+            now = time.ticks_ms()
+            if last is None or last[0] != name or time.ticks_diff(now, last[1]) >= _ANSWER_MS:
+                self._last = (name, now, None)  # no key if the lookup raises
+                self._last = last = (name, now, self.lookup(name))
+            found = last[2]
         return found[1] if found else None
-
-    def _answer(self, name):
-        now = time.ticks_ms()
-        answers = self._answers
-        for other in list(answers):
-            if time.ticks_diff(now, answers[other][0]) >= _ANSWER_MS:
-                del answers[other]
-        if name in answers:
-            return answers[name][1]
-        if len(answers) >= _ANSWERS:
-            del answers[min(answers, key=lambda n: time.ticks_diff(answers[n][0], now))]
-        answers[name] = (now, None)  # kept as no key if the lookup raises
-        found = self.lookup(name)
-        answers[name] = (now, found)
-        return found
 
     def pin_sender(self, name):
         """Pin the answer a frame from `name` verified with (first message only)."""
-        found = self._answers.pop(name, (0, None))[1]
-        if found and name not in self._pins and len(self._pins) < _LIMIT:
-            self._pin(name, found)
+        last = self._last
+        if last and last[0] == name and last[2] and name not in self._pins and len(self._pins) < _LIMIT:
+            self._pin(name, last[2])
+            self._last = None
 
     def check(self, name):
         """Ask the key server again for a name: its keys, or None when it no
