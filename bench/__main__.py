@@ -9,11 +9,11 @@ import sys
 import time
 
 from . import __doc__ as BENCH_DOC
-from . import boards, e2e, firmware, host_crypto, keyserver_bench, report, section, tlog_bench
+from . import boards, e2e, firmware, host_crypto, keyserver_bench, listen_profile, report, section, tlog_bench
 from .profile import PROFILES
 
 HERE = pathlib.Path(__file__).parent
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile")
 
 
 def _machine():
@@ -49,6 +49,7 @@ def run(profile, only):
         "python": "Python %s" % platform.python_version(),
         "crypto_reps": profile.crypto_reps,
         "sections": list(only),
+        "load_start": os.getloadavg()[0],
     }}
     steps = {
         "firmware": lambda: firmware.run(profile),
@@ -58,12 +59,14 @@ def run(profile, only):
         "keyserver": lambda: keyserver_bench.run(profile),
         "e2e": lambda: e2e.run(profile),
         "transparency": lambda: tlog_bench.run(profile),
+        "listen_profile": lambda: listen_profile.run(profile),
     }
     for name in SECTIONS:
         if name in only:
             results[name] = section.run(name, steps[name])
     results["derived"] = report.derive(results)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["load_end"] = os.getloadavg()[0]
     return results
 
 

@@ -5,9 +5,14 @@
   `nes.send`; `nes listen --json` on the host prints them. Latency = the time
   the host printed a message minus its timestamp, which the board takes when
   it starts sealing: board seal + broker + host open, verify and print.
+  Per hop: board timestamps around its PUBLISH (also through umqtt.simple's
+  own four-write publish, as before), a bare subscriber as the broker's
+  output, the listener's print; host -> board likewise, the board timing its
+  receipt and its open.
 - throughput: frames sealed on the host are queued at the broker for
   `listen`'s persistent session while it is stopped; restarted, it drains
-  them: messages per second from the first printed line to the last.
+  them: messages per second from the first printed line to the last; again
+  with `--workers 2`.
 
 References in the same run: the same frame bytes through the same broker
 with a plain paho client and nothing of NES, for both figures."""
@@ -16,6 +21,7 @@ import json
 import os
 import pathlib
 import queue
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,11 +75,11 @@ def _take(source, count, timeout, what):
 class Listener:
     """`nes listen --json` as a child process; its lines with arrival times."""
 
-    def __init__(self, config, log):
+    def __init__(self, config, log, workers=1):
         self.lines = queue.Queue()
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
-            [tool("nes"), "-c", str(config), "listen", "--json"],
+            [tool("nes"), "-c", str(config), "listen", "--json", "--workers", str(workers)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
         threading.Thread(target=self._read_out, daemon=True).start()
         threading.Thread(target=self._read_err, args=(log,), daemon=True).start()
@@ -112,10 +118,21 @@ def _host_config(directory, broker_url, keyserver_url, server_public, keys):
     return config
 
 
-def _frames(sender_keys, recipient_public, count, label):
+def _frames(sender_keys, recipient_public, count, label, recipient=HOST_USER):
     now = int(_now_ms())
-    return [envelope.seal(FLOOD_USER, sender_keys[2], HOST_USER, recipient_public,
+    return [envelope.seal(FLOOD_USER, sender_keys[2], recipient, recipient_public,
                           "%s %d" % (label, i), now + i) for i in range(count)]
+
+
+def host_open_ms(sender_keys, recipient_keys, count=50):
+    """The host's open + verify of one short frame (median ms), in this run."""
+    frames = _frames(sender_keys, recipient_keys[1], count, "open")
+    times = []
+    for frame in frames:
+        t0 = time.perf_counter()
+        envelope.open_frame(frame, HOST_USER, recipient_keys[0], lambda name: sender_keys[3], int(_now_ms()))
+        times.append((time.perf_counter() - t0) * 1000)
+    return percentile(times, 50)
 
 
 # -- references: the host's MQTT client, no crypto ---------------------------
@@ -194,21 +211,34 @@ def bare_rate(address, frames):
 
 # -- the real path -------------------------------------------------------------
 
-def listen_rate(address, config, log, frames, warmup):
+def listen_rate(address, config, log, frames, warmup, workers=1):
     """Frames queued while `listen` is away, drained by a fresh `listen`."""
-    listener = Listener(config, log)
+    before = _children_cpu()
+    listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
     finally:
         listener.stop()
+    one = _children_cpu() - before
     _publish(address, frames)
-    listener = Listener(config, log)
+    before = _children_cpu()
+    listener = Listener(config, log, workers)
     try:
         got = listener.take(len(frames))
     finally:
         listener.stop()
-    return _drain_rate([t for t, _ in got])
+    result = _drain_rate([t for t, _ in got])
+    # CPU of the listener and its workers (waited for by then), less that of a run
+    # with one message (start-up, shutdown): what a message costs in CPU, whether
+    # or not a free core was there to run it.
+    result["cpu_ms_per_msg"] = (_children_cpu() - before - one) * 1000 / (len(frames) - 1)
+    return result
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _publish(address, frames):
@@ -249,15 +279,107 @@ def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize)
         board.stop()
 
 
-def board_latency(board, listener, count):
+# Board-side timestamps (epoch microseconds): around each PUBLISH (the frame is
+# sealed by then: the message timestamp is taken as the seal starts), and
+# around each received frame's handling (open, verify, print, replay save).
+_TIME_PUBLISH = """import nes, nes.app, time, gc
+from umqtt.simple import MQTTClient
+t = nes.app.current().transport
+publish = MQTTClient.publish if %r else type(t).publish
+def timed(topic, msg, retain=False, qos=0):
+    a = time.time_ns()
+    publish(t, topic, msg, retain, qos)
+    print('hop-tx', a // 1000, time.time_ns() // 1000)
+t.publish = timed
+"""
+_TIME_RECEIVE = """import nes.app, time
+a = nes.app.current()
+handle, open_frame, opened = a.transport.on_frame, nes.app.envelope.open_frame, [0]
+def timed_open(*args):
+    m = open_frame(*args)
+    opened[0] = time.time_ns()
+    return m
+def timed(payload):
+    r = time.time_ns()
+    handle(payload)
+    print('hop-rx', r // 1000, opened[0] // 1000, time.time_ns() // 1000)
+nes.app.envelope.open_frame = timed_open
+a.transport.on_frame = timed
+a.run()
+"""
+
+
+def _hops(text, tag):
+    return [tuple(int(v) / 1000 for v in line.split()[1:]) for line in text.splitlines()
+            if line.startswith(tag + " ")]
+
+
+def _hop_stats(columns):
+    return {name: _lat(values) for name, values in columns.items()}
+
+
+def board_latency(board, listener, count, address, host_open_ms, split_writes=False):
+    """Board -> host, per hop: the board's seal, its PUBLISH until the PUBACK,
+    a bare subscriber on the same topic (broker out), the listener's print.
+    `split_writes`: the PUBLISH written by umqtt.simple's own publish (four
+    small writes), as the board did before nes.transport wrote it at once."""
     sent = board.exec("import nes\nprint('sent', nes.send(%r, 'bench warm-up'))" % HOST_USER)
     if "sent True" not in sent:
         raise RuntimeError("the board could not send: %s" % sent.strip()[-300:])
     listener.take(1)
-    board.exec("import nes, time, gc\nfor i in range(%d):\n    nes.send(%r, 'bench %%d' %% i)\n"
-               "    gc.collect()\n    time.sleep_ms(%d)\n" % (count, HOST_USER, _GAP_MS), timeout=_WAIT)
-    got = listener.take(count)
-    return _lat([arrival - message["timestamp"] for arrival, message in got])
+    spy = _Bare(address, "bench-hop-spy", topic(HOST_USER))
+    try:
+        out = board.exec(_TIME_PUBLISH % split_writes + "for i in range(%d):\n    nes.send(%r, 'bench %%d' %% i)\n"
+                         "    gc.collect()\n    time.sleep_ms(%d)\n" % (count, HOST_USER, _GAP_MS), timeout=_WAIT)
+        got = listener.take(count)
+        seen = spy.wait(count)
+    finally:
+        spy.close()
+    tx = [hop[:2] for hop in _hops(out, "hop-tx")]
+    if len(tx) != count:
+        raise RuntimeError("the board reported %d of %d publishes" % (len(tx), count))
+    stamps = [m["timestamp"] for _, m in got]
+    printed = [t for t, _ in got]
+    total = [p - s for p, s in zip(printed, stamps)]
+    result = _lat(total)
+    result["hops"] = _hop_stats({
+        "board seal (timestamp -> PUBLISH written)": [w - s for (w, _), s in zip(tx, stamps)],
+        "PUBLISH -> PUBACK at the board": [a - w for w, a in tx],
+        "PUBLISH -> broker out (a bare subscriber receives)": [b - w for (w, _), b in zip(tx, seen)],
+        "broker out -> nes listen printed (paho, open, save, print)": [p - b for p, b in zip(printed, seen)],
+    })
+    if host_open_ms:
+        seal = [w - s for (w, _), s in zip(tx, stamps)]
+        result["beyond_seal_and_open"] = _lat([t - c - host_open_ms for t, c in zip(total, seal)])
+    return result
+
+
+def host_to_board_latency(board, address, frames, count):
+    """Host -> board: frames sealed on the host, published one by one; the
+    board's times of receipt, of the message opened (printed right after) and
+    of the end of its handling (LED blink, replay save) per frame."""
+    mark = board.mark()
+    board.exec(_TIME_RECEIVE, follow=False)
+    board.wait_for("nes: running", after=mark)
+    pub = _Bare(address, "bench-hop-host-pub")
+    sent = []
+    try:
+        for i, frame in enumerate(frames):
+            sent.append(_now_ms())
+            pub.publish_all(topic(BOARD_USER), [frame])
+            board.wait_for("hop-rx ", after=mark, count=i + 1, timeout=_WAIT)  # not the code's echo
+            time.sleep(_GAP_MS / 1000)  # as the board's sends: one message at a time
+    finally:
+        pub.close()
+    rx = _hops(board.output()[mark:], "hop-rx")[-count:]
+    sent, rx = sent[-count:], rx
+    result = _lat([shown - s for s, (_, shown, _) in zip(sent, rx)])
+    result["hops"] = _hop_stats({
+        "host PUBLISH -> board receives": [r - s for s, (r, _, _) in zip(sent, rx)],
+        "board open + verify (then printed)": [o - r for r, o, _ in rx],
+        "after the print: LED blink + replay save (not in end to end)": [d - o for _, o, d in rx],
+    })
+    return result
 
 
 def run(profile):
@@ -266,21 +388,28 @@ def run(profile):
         "sealing (so it includes the board's seal under the unix port); sends %d ms apart, board heap %s"
         % (_GAP_MS, profile.firmware_heap),
         "throughput: frames from a host sender queued at the broker, drained by a fresh `nes listen --json` "
-        "(first to last printed line); bare MQTT: the same frames, same broker, a plain paho client (QoS 1) "
-        "and nothing of NES",
+        "(first to last printed line), with one process and with --workers 2; bare MQTT: the same frames, "
+        "same broker, a plain paho client (QoS 1) and nothing of NES",
     ]}
     with tempfile.TemporaryDirectory(prefix="nes-bench-e2e-") as tmp:
         tmp = pathlib.Path(tmp)
-        (tmp / "mqtt").mkdir()
-        try:
-            broker = Broker(tmp / "mqtt").start()
-        except pytest.fail.Exception as exc:
-            raise Unavailable(exc.msg) from None
-        try:
+        with private_broker(tmp) as broker:
             _run_with_broker(profile, tmp, broker, result)
-        finally:
-            broker.kill()
     return result
+
+
+@contextlib.contextmanager
+def private_broker(directory):
+    """A Mosquitto of the bench's own (in directory/mqtt), killed when the block ends."""
+    (directory / "mqtt").mkdir()
+    try:
+        broker = Broker(directory / "mqtt").start()
+    except pytest.fail.Exception as exc:
+        raise Unavailable(exc.msg) from None
+    try:
+        yield broker
+    finally:
+        broker.kill()
 
 
 def _run_with_broker(profile, tmp, broker, result):
@@ -305,15 +434,23 @@ def _run_with_broker(profile, tmp, broker, result):
             try:
                 with virtual_board(tmp / "board", broker, ks_url, key.public, board_keys,
                                    profile.firmware_heap) as board:
-                    result["latency"] = board_latency(board, listener, profile.e2e_messages)
+                    result["host_open_ms"] = host_open_ms(flood_keys, host_keys)
+                    result["latency"] = board_latency(board, listener, profile.e2e_messages, address,
+                                                      result["host_open_ms"])
+                    result["latency_split_writes"] = board_latency(
+                        board, listener, profile.e2e_messages, address, result["host_open_ms"], split_writes=True)
+                    frames = _frames(flood_keys, board_keys[1], profile.e2e_messages + 1, "to board",
+                                     recipient=BOARD_USER)
+                    result["host_to_board"] = host_to_board_latency(board, address, frames, profile.e2e_messages)
             finally:
                 listener.stop()
         except (Unavailable, RuntimeError) as exc:
             result["latency_reason"] = str(exc)
         try:
-            warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
-            result["listen"] = listen_rate(address, config, log,
-                                           _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
-                                           warmup)
+            for key, workers in (("listen", 1), ("listen_workers_2", 2)):
+                warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
+                result[key] = listen_rate(address, config, log,
+                                          _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
+                                          warmup, workers)
         except RuntimeError as exc:
-            result["listen_reason"] = str(exc)
+            result["listen_reason"] = "%s; listen.log ends: %s" % (exc, log.read_text()[-600:] if log.exists() else "")

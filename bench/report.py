@@ -200,6 +200,11 @@ class Report:
             meta.get("profile"), meta.get("started"), meta.get("machine"), meta.get("python")))
         if self.md:
             self.add()
+        if meta.get("load_start") is not None:
+            self.note("load average (1 min) %.1f at the start and %.1f at the end of the run, sections run: %s; "
+                      "a load above the core count means other programs shared the machine: compare the "
+                      "figures of one run with each other, not with another run's"
+                      % (meta["load_start"], meta.get("load_end", float("nan")), ", ".join(meta.get("sections", []))))
         self.crypto()
         self.heap()
         self.boards()
@@ -207,6 +212,7 @@ class Report:
         self.keyserver()
         self.e2e()
         self.transparency()
+        self.listen_profile()
         return "\n".join(self.out).rstrip() + "\n"
 
     # -- sections ------------------------------------------------------------
@@ -385,6 +391,11 @@ class Report:
                          "%d msgs" % listen["n"], fmt_ratio(ratio(listen["msgs_per_s"], bare_rate and bare_rate["msgs_per_s"]))])
         elif e.get("listen_reason"):
             rows.append(["nes listen --json", "-", "not available (below)", ""])
+        two = e.get("listen_workers_2")
+        if two and listen:
+            rows.append(["nes listen --json --workers 2 (%s of one)" % fmt_ratio(ratio(two["msgs_per_s"], listen["msgs_per_s"])),
+                         fmt_num(two["msgs_per_s"], 1), "%d msgs" % two["n"],
+                         fmt_ratio(ratio(two["msgs_per_s"], bare_rate and bare_rate["msgs_per_s"]))])
         if bare_rate:
             rows.append(["bare MQTT delivery (reference)", fmt_num(bare_rate["msgs_per_s"], 1),
                          "%d msgs" % bare_rate["n"], "1.0x"])
@@ -394,6 +405,12 @@ class Report:
                          fmt_ratio(ratio(1 / host_open, bare_rate and bare_rate["msgs_per_s"]))])
         if rows:
             self.tab(["throughput", "msgs/s", "samples", "vs bare MQTT"], rows)
+        if listen and two and "cpu_ms_per_msg" in listen:
+            self.note("CPU time per message drained (the listener and its workers, less a run with one message): %.2f ms "
+                      "in one process, %.2f ms with --workers 2; with the machine's cores busy with other work "
+                      "(load average above), a second process finds no idle core to run on"
+                      % (listen["cpu_ms_per_msg"], two["cpu_ms_per_msg"]))
+        self.hops(e)
         for key, what in (("latency_reason", "board -> host latency"), ("listen_reason", "nes listen")):
             if e.get(key):
                 self.note("%s not available: %s" % (what, one_line(e[key])))
@@ -426,6 +443,49 @@ class Report:
             self.tab(["board check, %s entries, %d B member" % (fmt_num(board["tree_size"]),
                                                                 board["member_bytes"]),
                       "unix port (viper, 96k)", "%s (x pystone factor)" % ESP32], rows)
+    def hops(self, e):
+        """The per-hop breakdown of both directions (ms, p50 / p99)."""
+        rows = []
+        for key, direction in (("latency", "board -> host"),
+                               ("latency_split_writes", "board -> host, umqtt.simple's 4 writes per PUBLISH (before)"),
+                               ("host_to_board", "host -> board")):
+            lat = e.get(key)
+            if not lat or "hops" not in lat:
+                continue
+            rows.append(["%s, end to end" % direction, "%.2f" % lat["p50_ms"], "%.2f" % lat["p99_ms"]])
+            rows += [["  " + hop, "%.2f" % v["p50_ms"], "%.2f" % v["p99_ms"]] for hop, v in lat["hops"].items()]
+            beyond = lat.get("beyond_seal_and_open")
+            if beyond:
+                rows.append(["  end to end minus board seal and host open (%.2f ms)" % e["host_open_ms"],
+                             "%.2f" % beyond["p50_ms"], "%.2f" % beyond["p99_ms"]])
+        if rows:
+            self.tab(["hop (ms)", "p50", "p99"], rows)
+            self.note("hops: board times from time.time_ns() around the board's PUBLISH (its seal ends as the "
+                      "PUBLISH starts) and around its handling of a received frame; broker out = a bare paho "
+                      "subscriber on the same topic; host open = open + verify of one frame by host_tools.protocol "
+                      "in this run")
+
+    def listen_profile(self):
+        p = self.open_section("7. Per-message profile of `nes listen --json` (bench/listen_profile.py)",
+                              "listen_profile")
+        if not p:
+            return
+        names = {"journal_batched": "journal, %s per sync (now)", "journal_per_message": "journal, 1 per sync",
+                 "rewrite_per_message": "whole cache rewritten per message (before)"}
+        variants = [(k, p[k]) for k in names if k in p]
+        parts = list(variants[0][1]["per_message_us"])
+        rows = [[part] + ["%.0f us" % v["per_message_us"][part] for _, v in variants] for part in parts]
+        rows.append(["caller's thread, whole loop (handle_events)"]
+                    + ["%.0f us" % v["caller_total_us"] for _, v in variants])
+        rows.append(["drain rate without cProfile (msgs/s)"]
+                    + [fmt_num(v["unprofiled_msgs_per_s"], 1) for _, v in variants])
+        alone = p.get("crypto_alone_msgs_per_s")
+        if alone:
+            rows.append(["drain rate / open + verify alone (%s msgs/s, same run)" % fmt_num(alone, 1)]
+                        + [fmt_ratio(ratio(v["unprofiled_msgs_per_s"], alone)) for _, v in variants])
+        self.tab(["part, per message (cProfile)"]
+                 + [names[k] % p.get("batch", "") if "%" in names[k] else names[k] for k, _ in variants], rows)
+        self.note("%d messages drained per variant and run. %s" % (variants[0][1]["n"], " ".join(p.get("notes", []))))
 
 
 def render(results, markdown=False):

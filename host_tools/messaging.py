@@ -2,17 +2,15 @@
 protocol (`host_tools.protocol.envelope`), the pinned peer keys and a replay
 cache that persists across runs, so a persistent-session redelivery is not
 shown twice."""
-import json
 import time
 
-from .atomic import write_atomic
 from .errors import CommandError
 from .keyserver_client import UnknownUser
 from .peers import KeyChanged
 from .protocol import envelope
 from .protocol.constants import USERNAME_RE, topic
 from .protocol.errors import AuthenticationError, ProtocolError, UnknownSenderError
-from .protocol.replay import ReplayCache
+from .replay_store import ReplayStore
 
 REPLAY_CAPACITY = 4096
 RECHECK_SECONDS = 600  # a pinned key is checked against the server at most this often
@@ -42,7 +40,8 @@ class Receiver:
         self.identity = identity
         self.directory = directory
         self.replay_path = replay_path
-        self.replay = self._load_replay()
+        self.store = self._load_replay()
+        self.replay = self.store.cache
         self.topic = topic(identity.user)
         self._asked = None
         self._lookup_failure = None
@@ -51,16 +50,14 @@ class Receiver:
 
     def _load_replay(self):
         try:
-            with open(self.replay_path, encoding="utf-8") as f:
-                return ReplayCache.from_json(json.load(f), REPLAY_CAPACITY)
-        except FileNotFoundError:
-            return ReplayCache(REPLAY_CAPACITY)
+            return ReplayStore(self.replay_path, REPLAY_CAPACITY)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CommandError("cannot read the replay cache %s: %s (delete it to start afresh)"
                                % (self.replay_path, exc)) from None
 
     def save(self):
-        write_atomic(self.replay_path, json.dumps(self.replay.to_json()))
+        """The messages opened since the last save, recorded on disk (before they are shown)."""
+        self.store.save()
 
     def _sign_key_for(self, name):
         if not isinstance(name, str) or not USERNAME_RE.match(name):
@@ -91,6 +88,12 @@ class Receiver:
             raise
         # Pinned only now: the signature verified, and so did to, time and replay.
         self.directory.pin_sender(message.sender, self._keys)
+        return message
+
+    def accept_opened(self, message, signature):
+        """A Message another process opened and verified with the pinned key of its
+        sender (host_tools.workers): checked against the replay cache and recorded."""
+        self.replay.accept(signature, message.timestamp, now_ms())
         return message
 
     def _explain_failed_signature(self):

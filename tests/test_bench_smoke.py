@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures.paths import ROOT
 
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile")
 CRYPTO_OPS = ("x25519", "ed25519_sign", "ed25519_verify", "seal_100", "open_100", "seal_1k", "open_1k")
 
 

@@ -13,6 +13,9 @@ images, in /lib on others) plus what it lacks:
   dropped, never buffered whole (PROTOCOL §11); so is one the heap has no room
   for, which would otherwise come back after every reconnect;
 - publishes requested while a frame is being handled are queued, not nested;
+- a PUBLISH written in one write: umqtt.simple's four small writes meet
+  Nagle's algorithm and the broker's delayed ACK (~40 ms a message on
+  loopback), and TCP_NODELAY where the port's socket module has it;
 - TLS (mqtts://) through tlsclient: the broker's certificate checked against
   the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
@@ -28,6 +31,7 @@ except ImportError:
 from .proto.constants import MAX_FRAME_BYTES, const
 
 _PUBLISH = const(0x30)
+_PUBACK = const(0x40)
 _PINGRESP = const(0xD0)
 _CHUNK = const(256)
 _MAX_PID = const(65535)
@@ -50,6 +54,16 @@ def _reason(exc):
     if isinstance(exc, MQTTException):
         return "broker refused the connection (code %s)" % exc.args[0]
     return "%s %s" % (type(exc).__name__, exc)
+
+
+def _no_delay(sock):
+    """Segments sent as written (ports without TCP_NODELAY rely on one write per packet)."""
+    try:
+        import socket
+
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (AttributeError, OSError, ImportError):
+        pass
 
 
 class Transport(MQTTClient):
@@ -169,6 +183,7 @@ class Transport(MQTTClient):
         # a TLS socket has no settimeout: the timeout goes on the TCP socket under it
         raw = self.ssl.raw if self.ssl else self.sock
         raw.settimeout(max(self.keepalive_ms // 2000, 5))
+        _no_delay(raw)
         self.torn = False
         self.pong = True
         self._ping_at = None
@@ -234,6 +249,31 @@ class Transport(MQTTClient):
                 self._lost(exc)
                 failure = exc
         raise OSError("not sent: %s" % _reason(failure))
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        """umqtt.simple's publish (QoS 0 or 1), the packet written at once."""
+        size = 2 + len(topic) + len(msg) + (2 if qos else 0)
+        head = bytearray((_PUBLISH | qos << 1 | retain,))
+        while size > 0x7F:
+            head.append(size & 0x7F | 0x80)
+            size >>= 7
+        head.append(size)
+        head += len(topic).to_bytes(2, "big")
+        head += topic
+        if qos:
+            self.pid += 1
+            head += self.pid.to_bytes(2, "big")
+        self.sock.write(head + msg)
+        head = None
+        while qos:
+            op = self.wait_msg()
+            if op == _PUBACK:
+                if self._take(1) != b"\x02":
+                    raise OSError("malformed PUBACK")
+                if int.from_bytes(self._take(2), "big") == self.pid:
+                    return
+            elif op is not None and op & 0xF0 != _PUBLISH:
+                self._skip(self._length())
 
     def _flush(self):
         while self.outbox and not self._handling:

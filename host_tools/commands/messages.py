@@ -15,7 +15,10 @@ from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
 from ..protocol.errors import ProtocolError
 from ..settings import check_username, random_client_id
+from ..workers import Openers
 from . import UsageError
+
+BATCH = 32  # messages recorded with one synced write, then shown
 
 
 def client_id(state, command):
@@ -104,24 +107,39 @@ def signals_held():
             raise KeyboardInterrupt
 
 
-def handle_events(session, receiver, show, warn):
+def handle_events(session, receiver, show, warn, openers=None):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
     A message is recorded in the saved replay cache, then shown, with Ctrl-C held
     between the two (PROTOCOL.md §11), so it is shown once; the frame is
-    acknowledged to the broker only after that (or once refused)."""
-    for kind, data in session.events():
+    acknowledged to the broker only after that (or once refused). The messages
+    waiting are recorded BATCH at a time: one synced write for them all.
+    `openers` (host_tools.workers) open a batch's frames in parallel first."""
+    events = session.events()
+    for start in range(0, len(events), BATCH):
+        _handle_batch(session, receiver, events[start:start + BATCH], show, warn, openers)
+
+
+def _handle_batch(session, receiver, events, show, warn, openers):
+    frames = [data for kind, data in events if kind == "message"]
+    early = iter(openers.opened([f.payload for f in frames]) if openers else [None] * len(frames))
+    opened = []  # (frame, its message or None), in arrival order
+    for kind, data in events:
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
+        done = next(early)
         try:
-            message = receiver.open(data.payload)
+            opened.append((data, receiver.accept_opened(*done) if done else receiver.open(data.payload)))
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
-        else:
-            with signals_held():
-                receiver.save()
+            opened.append((data, None))
+    with signals_held():
+        receiver.save()
+        for _, message in opened:
+            if message is not None:
                 show(message)
-        session.ack(data)
+    for data, _ in opened:
+        session.ack(data)  # in arrival order, as MQTT asks
 
 
 def stop_on_sigterm():
@@ -136,13 +154,18 @@ def add_listen_arguments(parser):
     parser.add_argument("--store", nargs="?", const="", metavar="FILE",
                         help="also keep every verified message and reading in the SQLite history FILE "
                              "(default: <state dir>/<user>%s), for `nes history`" % FILE_SUFFIX)
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="open frames in N processes (for many messages; default 1: in this one)")
 
 
 def do_listen(state, args):
     identity = state.identity()
     receiver = Receiver(identity, state.directory(), state.replay_path())
     render = message_json if args.json else message_line
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     history = None if args.store is None else History(args.store or default_path(state.settings))
+    openers = Openers(args.workers, identity, receiver.directory.store.path) if args.workers > 1 else None
 
     def show(message):
         if history:
@@ -150,15 +173,19 @@ def do_listen(state, args):
         print(render(message), flush=True)
 
     stop_on_sigterm()
-    session = open_session(state, receiver, "listen")
     try:
-        notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
-        while True:
-            if select.select([session], [], [], 1.0)[0]:
-                handle_events(session, receiver, show, notice)
-    except KeyboardInterrupt:
-        pass
+        session = open_session(state, receiver, "listen")
+        try:
+            notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
+            while True:
+                if select.select([session], [], [], 1.0)[0]:
+                    handle_events(session, receiver, show, notice, openers)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            session.close()
     finally:
-        session.close()
+        if openers:
+            openers.close()
         if history:
             history.close()

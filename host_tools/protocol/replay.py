@@ -34,6 +34,11 @@ class ReplayCache:
         key = identifier(signature)
         if timestamp <= self.floor or key in self._entries:
             raise ReplayError("message seen before")
+        self.add(key, timestamp, now)
+
+    def add(self, key, timestamp, now):
+        """Record identifier `key` at `now` without checking it: accept()'s second
+        half, also replaying a saved record (the same steps give the same cache)."""
         self._forget_older_than(now - MAX_AGE_MS)
         self._entries[key] = timestamp
         self._evict(now)

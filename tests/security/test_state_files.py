@@ -23,7 +23,7 @@ def _pin(path):
 
 
 def _replay(path):
-    Receiver(Identity("alice"), None, str(path)).save()
+    Receiver(Identity("alice"), None, str(path)).store.compact()
 
 
 WRITERS = {
