@@ -18,6 +18,7 @@ import getpass
 import hashlib
 import ipaddress
 import json
+import secrets
 import socket
 import ssl
 import time
