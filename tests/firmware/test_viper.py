@@ -18,7 +18,6 @@ import builtins
 import hashlib
 import importlib
 import json
-import os
 import pathlib
 import random
 import subprocess
