@@ -14,6 +14,7 @@ BOTH_PORTS = {
     "array", "binascii", "collections", "cryptolib", "errno", "gc", "hashlib", "io", "json", "machine",
     "math", "micropython", "neopixel", "network", "os", "random", "select", "socket", "ssl", "struct",
     "sys", "time",
+    "dht", "ds18x20", "onewire",  # frozen into both ports' images (their manifests require them)
 }
 OURS = {"nes", "board", "umqtt.simple"}
 PORT_ONLY = {"esp32": {"esp32"}, "esp32s3": {"esp32"}, "esp32c3": {"esp32"}, "pico_w": {"rp2"}}

@@ -22,7 +22,7 @@ def images(tmp_path):
 def test_every_board_profile_has_a_dry_run(nes, images):
     bin_image, uf2_image = images
     boards = sorted(p.name for p in BOARDS.iterdir() if (p / "profile.json").exists())
-    assert boards == ["esp32", "pico_w", "unix"]
+    assert boards == ["esp32", "esp32c3", "esp32s3", "pico_w", "unix"]
     for board in boards:
         fmt = json.loads((BOARDS / board / "profile.json").read_text())["firmware"]["format"]
         image = {"bin": bin_image, "uf2": uf2_image}.get(fmt)

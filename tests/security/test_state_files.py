@@ -5,6 +5,7 @@ that another local user wants overwritten, is not followed, whichever file is
 being written: the config file (through the real `nes config`), the pinned
 peers, the replay cache and the key files."""
 import os
+import time
 import stat
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from host_tools.keyfiles import Identity, write_key
 from host_tools.messaging import Receiver
 from host_tools.peers import PeerStore
+from host_tools.protocol.directory import Answer
 from host_tools.settings import ConfigFile
 from host_tools.transparency import LogState
 
@@ -19,7 +21,8 @@ KEYS = (bytes(range(32)), bytes(range(1, 33)))
 
 
 def _pin(path):
-    PeerStore(path).pin("bob", KEYS)
+    now = int(time.time())
+    PeerStore(path).pin("bob", Answer("bob", KEYS, 1, now, now + 86400), now)
 
 
 def _replay(path):

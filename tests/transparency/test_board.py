@@ -9,6 +9,7 @@ import os
 import pytest
 
 from host_tools.protocol import tlog
+from tests.fixtures.paths import BOARDS
 from tests.transparency import liars
 from tests.transparency.util import append_many
 
@@ -28,7 +29,8 @@ def board(micropython, tmp_path):
     """board(server_url, server_key_b64, name) -> the outcome line of nes.peers keys(name);
     .kept() -> the log checkpoint file's lines."""
     def step(url, key_b64, name):
-        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="96k").check()
+        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="96k",
+                          extra_path=[BOARDS / "unix"], cwd=tmp_path).check()  # nes.clock reads the board module
         return run.stdout.splitlines()[-1]
 
     step.kept = lambda: (tmp_path / "log").read_text().splitlines()
