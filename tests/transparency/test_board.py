@@ -29,7 +29,7 @@ def board(micropython, tmp_path):
     """board(server_url, server_key_b64, name) -> the outcome line of nes.peers keys(name);
     .kept() -> the log checkpoint file's lines."""
     def step(url, key_b64, name):
-        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="96k",
+        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="128k",
                           extra_path=[BOARDS / "unix"], cwd=tmp_path).check()  # nes.clock reads the board module
         return run.stdout.splitlines()[-1]
 
