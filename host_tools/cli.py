@@ -12,6 +12,7 @@ from .errors import CommandError
 from .output import safe_text
 from .settings import CONFIG_ENV, DEFAULT_CONFIG, SETTINGS
 from .state import State
+from .usage import Parser
 
 # The original's short flags; each long flag also takes the original's underscore spelling.
 SHORT_FLAGS = {"broker": "-b", "provider": "-p", "provider_key": "-P", "private_message": "-k",
@@ -60,13 +61,6 @@ COMMANDS = (
 
 SETTINGS_EPILOG = ("The settings flags (-b, -p, -P, -k, -K, -j, -J, -u, -c) may also come after the "
                    "command; `nes --help` lists them.")
-
-
-class Parser(argparse.ArgumentParser):
-    """A usage error is one line, `nes: ...`, and exit status 2."""
-
-    def error(self, message):
-        self.exit(2, "nes: %s (`%s --help` shows the usage)\n" % (message, self.prog))
 
 
 def _settings_flags(parser, hidden=False):

@@ -15,7 +15,6 @@ it is started again, like a board that reboots.
 
 `mpremote` must be given `resume`: its default soft reset would end the unix
 port process, which the board then restarts from scratch."""
-import argparse
 import errno
 import os
 import pathlib
@@ -29,6 +28,7 @@ import time
 import tty
 
 from ..processes import find_program, stop_process
+from ..usage import Parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VBOOT = ROOT / "boards" / "unix" / "vboot.py"
@@ -270,7 +270,7 @@ class VirtualBoard:
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="nes vboard", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="nes vboard", description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", required=True, help="the board's flash directory (created if missing)")
     parser.add_argument("--install", action="store_true",
                         help="copy the built unix firmware (build/firmware/unix) onto the flash first")

@@ -33,7 +33,7 @@ def test_settings_flags_are_listed_once_and_still_taken_after_the_command(nes):
 
 
 @pytest.mark.parametrize("argv", [["bogus"], ["send", "--nope"], ["keys", "--accept"], [],
-                                  ["listen", "extra"]])
+                                  ["listen", "extra"], ["vboard", "--bogus"]])
 def test_usage_errors_are_one_line(nes, argv):
     result = nes.run(*argv)
     assert result.returncode == 2
