@@ -10,6 +10,7 @@ and set by a real NTP exchange with a local server (tests/fixtures/ntp.py):
   answer for its sender, judged by the same clock), and once NTP
   answers its readings go out and `nes.send` works."""
 import calendar
+import re
 import time
 
 import paho.mqtt.client as mqtt
@@ -104,7 +105,8 @@ def test_a_board_on_its_power_on_clock_seals_nothing_until_ntp_answers(
     mark = bob.mark()
     ntp_server.answering = True
     bob.wait_for("time: set from NTP", after=mark)
-    alice.wait_for("UTC: temperature")
-    assert "message from bob at %s" % time.strftime("%Y-%m-%d", time.gmtime()) in alice.output()
+    alice.wait_for("UTC: nes-reading/1")  # the structured reading (PROTOCOL §14)
+    assert re.search(r"message from bob at %s \S+ UTC: nes-reading/1\r?\n    temperature=-?\d+(\.\d)? C"
+                     % time.strftime("%Y-%m-%d", time.gmtime()), alice.output())
     assert bob.exec('import nes\nprint(nes.send("alice", "clock is right"))').strip().endswith("True")
     alice.wait_for("UTC: clock is right")
