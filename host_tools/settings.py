@@ -21,7 +21,7 @@ DEFAULT_CONFIG = "~/.nes/config"
 CONFIG_ENV = "NES_CONFIG"
 DEFAULT_BROKER = "tcp://test.mosquitto.org:1883"
 DEFAULT_PROVIDER = "http://127.0.0.1:5000"
-CLIENT_ID_FILE = "client-id"
+CLIENT_ID_FILE = "%s-client-id"  # per user: one installation may listen as several
 
 
 @dataclass(frozen=True)
@@ -215,10 +215,13 @@ class Settings:
         return self.directory / name
 
     def client_id(self):
-        """This installation's MQTT client id (a random one, made and stored in the
-        state directory on first use): persistent sessions hang on it, and it says
-        nothing about the user to the broker or to another broker user."""
-        path = self.state_file(CLIENT_ID_FILE)
+        """This installation's MQTT client id for its user (a random one, made and
+        stored in the state directory on first use): persistent sessions hang on
+        it, and it says nothing about the user to the broker or to another broker
+        user. One per user, as the broker allows one connection per id: `listen`
+        and `listen -u bob` from one installation would otherwise take the
+        connection from each other, over and over."""
+        path = self.state_file(CLIENT_ID_FILE % self.user)
         try:
             return path.read_text(encoding="ascii").strip()
         except FileNotFoundError:

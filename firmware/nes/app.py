@@ -48,6 +48,14 @@ def describe(exc):
     return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
 
 
+def _for_time(exc):
+    """Whether `exc` judged a time by this board's clock: the frame's own
+    (step 12) or, for a sender not pinned, the key server's answer (step 9,
+    checked first). By name: proto.directory, which defines the latter, is
+    loaded only for a lookup."""
+    return isinstance(exc, TimestampError) or type(exc).__name__ == "StaleAnswerError"
+
+
 def _retried(fn, *args):
     """fn(*args); once more after a collection when the heap had no block
     large enough. A small board's heap fragments: what the first attempt left
@@ -147,13 +155,15 @@ class App:
         to = to.lower() if isinstance(to, str) else to
         self.start()  # online first: the clock is read (and NTP asked) after that
         self.resync(not clock.good())
+        # Before the key check: an answer's freshness is judged by this clock,
+        # so on a clock not known to be right it would fail for the wrong reason.
+        clock.require()
         found = _retried(self.peers.keys, to)  # the key check collects first itself
         if found is None:
             if to in self.peers:  # a pin the key server's signed "no such user" withdrew
                 raise DirectoryError("the key server says %s has no keys any more (deactivated); "
                                      "nothing is sealed to the pinned keys" % to)
             raise DirectoryError("the key server does not know %s" % to)
-        clock.require()
         from . import entropy  # loaded at the first send; it keeps the DRBG's state from then on
 
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
@@ -178,8 +188,8 @@ class App:
             msg = _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
                              self._sign_key_for, clock.now_ms(), self.replay)
         except Exception as exc:  # whatever a frame does, the board keeps running
-            print("drop: " + describe(exc) + ("" if clock.good() or not isinstance(exc, TimestampError) else
-                                               " (refused for time: this board's clock is not known to be right)"))
+            print("drop: " + describe(exc) + (" (refused for time: this board's clock is not known to be right)"
+                                              if not clock.good() and _for_time(exc) else ""))
             if isinstance(exc, AuthenticationError) and self._claimed:
                 self._recheck(self._claimed)
             return

@@ -8,12 +8,10 @@ RabbitMQ 3.10's MQTT plugin tracks client ids in a Raft cluster of its own
 (mqtt_node); with two nodes, a node that led it and is stopped was seen not
 to finish starting again (its MQTT listener never opens). The session is
 therefore placed on the other node, and docs/DEPLOY.md says so."""
-import pytest
 
 FRAMES = ["offline %d" % i for i in range(4)] + ["x" * 2800]  # the last one makes a ~4.3 KB frame
 
 
-@pytest.mark.xfail(strict=False, reason='KNOWN DEFECT: failed once in the fresh-clone run after the merges (nothing delivered); passed on its branch; cause not found yet')
 def test_acknowledged_frames_survive_the_loss_of_the_node_holding_the_queue(
         rabbitmq_cluster, nes_factory, keyserver):
     cluster = rabbitmq_cluster

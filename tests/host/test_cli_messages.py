@@ -185,7 +185,7 @@ def test_client_ids_are_random_and_never_name_the_user(pair, mosquitto):
     seen = re.findall(r"New client connected from \S+ as (\S+)", mosquitto.log.read_text())
     listens, sends = seen[0::2], seen[1::2]
     assert len(seen) == 4 and listens[0] == listens[1] and sends[0] != sends[1]
-    assert listens[0] == (bob.nes_dir / "client-id").read_text().strip() + "l"
+    assert listens[0] == (bob.nes_dir / "bob-client-id").read_text().strip() + "l"
     assert all(re.fullmatch("[0-9a-zA-Z]{1,23}", i) and "bob" not in i and "alice" not in i for i in seen)
 
 

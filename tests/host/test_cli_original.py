@@ -19,7 +19,6 @@ def _activate(keyserver, name):
     assert status == 200, body
 
 
-@pytest.mark.xfail(strict=False, reason="KNOWN DEFECT: fails since the merges of this round: the listener's line for bob is not matched; to fix first next session")
 def test_the_originals_readme_examples(alice, mosquitto, keyserver):
     keys = alice.nes_dir
     # Generate keys
