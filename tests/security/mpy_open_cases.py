@@ -36,6 +36,9 @@ def main(path):
             except MemoryError:  # as the board's transport does: collect, then try once more
                 gc.collect()
                 frame = f.read(size)
+            gc.collect()  # as the board's App does before each open (nes/app.py)
+            if not shared and count:
+                replay = ReplayCache()  # after the collection: low in the heap, not above the last frame's garbage
             try:
                 msg = envelope.open_frame(frame, me, secret, directory.get, now, replay)
                 text = "%s|%s|%d|%s" % (msg.sender, msg.recipient, msg.timestamp, msg.text)
@@ -45,8 +48,6 @@ def main(path):
             except Exception as exc:  # the bug the fuzzer hunts
                 out = "crash %s %s" % (type(exc).__name__, str(exc)[:60].replace("\n", " "))
             frame = msg = None
-            if not shared:
-                replay = ReplayCache()
             print(out)
             count += 1
             if count % every == 0:
