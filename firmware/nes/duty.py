@@ -1,10 +1,12 @@
 """The battery duty cycle, when the configuration sets power.sleep_s > 0:
-loaded only then, by nes/startup.py, once the board is online (network,
-clock, broker: its persistent session resumed under the stored client id).
+loaded only then, by nes/startup.py, instead of the main loop.
 
-One cycle: take the frames the broker queued for the session while the
-board slept, post a reading to the sensor recipients (each wake, when any are
-configured), disconnect, deep-sleep sleep_s seconds. The wake after it is a
+One cycle: bring the board online (network, clock, broker: its persistent
+session resumed under the stored client id), take the frames the broker
+queued for the session while the board slept, post a reading to the sensor
+recipients (each wake, when any are configured), disconnect, deep-sleep
+sleep_s seconds. Messages are shown on the console as always, without the
+LED's blink: awake time is what the battery pays for. The wake after it is a
 reset that runs main.py again; what a cycle must hand the next one is on
 flash already (the client id, the replay cache, the pinned keys).
 
@@ -62,7 +64,10 @@ def _drain(app):
 
 
 def cycle(app):
-    """One wake's work, then deep sleep; does not return on a board."""
+    """Bring the board online, do one wake's work, deep-sleep; does not
+    return on a board."""
+    app.blink = False
+    app.start()  # the frames queued for the session may come as it subscribes
     try:
         if not _drain(app):
             print("duty: the queue marker did not come back in %d s; the rest comes next wake" % (_DRAIN_MS // 1000))

@@ -96,11 +96,11 @@ def main():
             print(problem)
         print("nes: not started")
         app = None
-    else:
-        app.start()
     nes.unload("startup")
     if app and app.cfg.power_sleep_s:
         from . import duty
 
-        duty.cycle(app)  # ends in deep sleep
+        duty.cycle(app)  # online, one cycle, deep sleep
+    elif app:
+        app.start()
     return app
