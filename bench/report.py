@@ -507,23 +507,25 @@ class Report:
         self.tab(["measured on the virtual board (unix port, loopback)", "p50", "p99", "samples"], [
             ["awake per wake: resume session, open 1 queued frame, seal + post 1 reading, sleep",
              _ms(awake["p50_ms"]), _ms(awake["p99_ms"]), "%d wakes" % awake["n"]],
-            ["first two wakes (new session + key lookups)", " / ".join("%d ms" % t for t in d["first_wakes_ms"]), "", ""],
+            ["  of which CPU time of the board's process", _ms(awake["cpu_p50_ms"]), "", ""],
+            ["first two wakes (new session + key lookups)",
+             " / ".join("%d ms" % t for t in d["first_wakes_ms"]), "", ""],
             ["bare umqtt.simple connect + QoS 1 publish (%d B) + disconnect, from process start"
              % d["frame_bytes"], _ms(gathered["since_start_p50_ms"]), "", "%d runs" % gathered["n"]],
             ["  of which connect-publish-disconnect", _ms(gathered["mqtt_p50_ms"]), "", ""],
             ["  the same with umqtt.simple's own small writes (Nagle)", _ms(plain["since_start_p50_ms"]), "", ""],
             ["firmware seal_100 + open_100 (%s)" % d["backend"], _ms(crypto), "", ""],
         ])
-        met = awake["p50_ms"] <= goal
         self.note("goal of issue 16: awake <= 2 x bare + crypto = %s; measured %s (%s): %s"
-                  % (_ms(goal), _ms(awake["p50_ms"]), fmt_ratio(ratio(awake["p50_ms"], goal)), "met" if met else "not met"))
+                  % (_ms(goal), _ms(awake["p50_ms"]), fmt_ratio(ratio(awake["p50_ms"], goal)),
+                     "met" if awake["p50_ms"] <= goal else "not met"))
         if not d.get("boards"):
             self.note("board estimates: %s" % _unavailable({"reason": d.get("estimate_reason")}))
         else:
             rows = [[name, fmt_num(b["factor"], 1), fmt_time(b["work_s"]), fmt_range(b["awake_s"]),
                      _mj(b["work_mj"]), _mj(b["awake_mj"]), "%.1f mJ" % b["sleep_mj"]]
                     for name, b in d["boards"].items()]
-            self.tab(["estimated board", "pystone factor", "work (awake x factor)", "awake with Wi-Fi join",
+            self.tab(["estimated board", "pystone factor", "work (CPU x factor + waits)", "awake with Wi-Fi join",
                       "energy, work", "energy, awake with join", "energy, %d s asleep" % d["sleep_for_energy_s"]],
                      rows)
             for name, b in d["boards"].items():

@@ -23,6 +23,7 @@ import argparse
 import errno
 import os
 import pathlib
+import resource
 import select
 import shutil
 import signal
@@ -86,6 +87,13 @@ def _catches_sigint(pid):
     return False
 
 
+def _children_cpu_ms():
+    """CPU time (user + system) of the waited-for children so far: the board's
+    MicroPython processes, one at a time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
 def _controlling_tty():
     # Runs in the child after setsid(): make stdin (the pty slave) the
     # controlling terminal so that Ctrl-C reaches MicroPython as SIGINT.
@@ -146,6 +154,7 @@ class VirtualBoard:
         self.wake_at = None  # while the board deep-sleeps (no process): when it wakes
 
     def start_micropython(self):
+        self._cpu_before = _children_cpu_ms()  # every earlier process has been waited for
         master, slave = _raw_pty()
         _board_tty(slave)
         env = dict(os.environ)
@@ -247,7 +256,8 @@ class VirtualBoard:
             time.sleep(_RESTART_PAUSE)
             self.start_micropython()
         else:
-            print("vboard: deep sleep for %d ms" % sleep_ms, file=sys.stderr, flush=True)
+            print("vboard: deep sleep for %d ms; awake, the board used %.1f ms of CPU"
+                  % (sleep_ms, _children_cpu_ms() - self._cpu_before), file=sys.stderr, flush=True)
             self.proc = None
             self.wake_at = time.monotonic() + sleep_ms / 1000
 

@@ -15,7 +15,7 @@ WAKE = "duty: awake "
 
 def _wakes(text):
     """The transcript cut into wakes, each from its boot line to its sleep line."""
-    return [w for w in re.split(r"nes: board unix\r?\n", text)[1:]]
+    return re.split(r"nes: board unix\r?\n", text)[1:]
 
 
 def test_a_sleeping_board_gets_what_was_queued_once_and_posts_at_each_wake(
