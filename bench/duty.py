@@ -7,8 +7,11 @@ sealed on the host is queued for its session while it sleeps, so each wake
 resumes the session, opens one frame, seals and posts one reading, and
 deep-sleeps (the process ends; the harness starts it again). Awake time per
 wake = the board's own figure (`duty: awake N ms`: from the harness starting
-the process to the deep-sleep call). The first wake (new session, the
-recipient's key looked up) is reported apart.
+the process to the deep-sleep call), and the CPU time of its process (the
+harness's figure). The first two wakes (a new session and the recipient's
+key looked up; the first frame's sender looked up) are reported apart. On a
+machine shared with other work (see the load average) the waits grow, the
+bare reference's too: compare the figures of one run.
 
 References from the same run and MicroPython binary: a bare umqtt.simple
 connect, QoS 1 publish (a frame's size), disconnect (bench/mp/mqtt_bare.py),

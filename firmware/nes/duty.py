@@ -80,6 +80,11 @@ def cycle(app):
     ms = app.cfg.power_sleep_s * 1000
     awake = getattr(board, "awake_ms", time.ticks_ms)()
     print("duty: awake %d ms; deep sleep %d s" % (awake, ms // 1000))
+    deep_sleep(ms)
+
+
+def deep_sleep(ms):
+    """The board profile's deepsleep(ms), else the radio off and the port's."""
     sleep = getattr(board, "deepsleep", None)
     if sleep is None:
         import machine
