@@ -82,7 +82,8 @@ def board_time(section, op, boards, board):
     if total is None:
         return None
     machine = section["ops"][op].get("machine_code_s") or 0.0
-    interpreted = (total - machine) * boards["boards"][board]["factor"]
+    # separate runs: under load the machine-code share can exceed the total
+    interpreted = max(0.0, total - machine) * boards["boards"][board]["factor"]
     if not machine:
         return interpreted, interpreted
     per_mul = (boards.get("native_code") or {}).get("boards", {}).get(board, {}).get("mul")
