@@ -9,7 +9,7 @@ import re
 
 from tests.fixtures.vboard import board_config, register
 
-SLEEP_S = 6  # long enough for `nes send` to run while the board sleeps
+SLEEP_S = 10  # long enough for `nes send` to run while the board sleeps, even on a busy machine
 WAKE = "duty: awake "
 
 
