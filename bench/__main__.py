@@ -9,11 +9,11 @@ import sys
 import time
 
 from . import __doc__ as BENCH_DOC
-from . import boards, e2e, firmware, host_crypto, keyserver_bench, listen_profile, report, section, tlog_bench
+from . import boards, duty, e2e, firmware, host_crypto, keyserver_bench, listen_profile, report, section, tlog_bench
 from .profile import PROFILES
 
 HERE = pathlib.Path(__file__).parent
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile", "duty")
 
 
 def _machine():
@@ -60,6 +60,7 @@ def run(profile, only):
         "e2e": lambda: e2e.run(profile),
         "transparency": lambda: tlog_bench.run(profile),
         "listen_profile": lambda: listen_profile.run(profile),
+        "duty": lambda: duty.run(profile),
     }
     for name in SECTIONS:
         if name in only:

@@ -65,19 +65,27 @@ def find_pystone():
                           % exc) from None
 
 
-def run(profile, mp):
+def factors(profile, mp):
+    """(pystone path, unix-port pystones/s measured now, {board: {pystones_per_s, factor, source}})"""
     path = find_pystone()
     result = mp(script=SCRIPT, args=[path, str(profile.pystone_loops), str(_REPS)], timeout=600)
     line = next((l for l in result.stdout.splitlines() if l.startswith("BENCH-JSON ")), None)
     if line is None:
         raise RuntimeError("pystone under MicroPython failed: %s" % (result.stderr or result.stdout)[-500:])
     here = json.loads(line[len("BENCH-JSON "):])["pystones_per_s"]
-    boards = {
+    return path, here, {
         name: {"pystones_per_s": rate, "factor": here / rate, "source": how}
         for name, (rate, how) in board_pystones().items()
     }
+
+
+METHOD = "factor = unix-port pystones/s measured in this run / the board's published pystones/s"
+
+
+def run(profile, mp):
+    path, here, boards = factors(profile, mp)
     return {
-        "method": "factor = unix-port pystones/s measured in this run / the board's published pystones/s",
+        "method": METHOD,
         "pystone": path,
         "unix_pystones_per_s": here,
         "boards": boards,

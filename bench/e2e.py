@@ -250,7 +250,24 @@ def _publish(address, frames):
 
 
 @contextlib.contextmanager
-def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize):
+def keyserver(workdir, users):
+    """The key server (gunicorn on SQLite, in workdir/ks) with `users` {name:
+    keys} registered and active; yields (its URL, its public key)."""
+    key = serverkey.create(str(workdir / "server.key"))
+    url = "sqlite:///%s" % (workdir / "keyserver.sqlite3")
+    store = Store(url)
+    store.create_schema()
+    seed.add_named(store, key.seed, {name: (k[1], k[3]) for name, k in users.items()})
+    store.dispose()
+    (workdir / "ks").mkdir()
+    with keyserver_bench.gunicorn(workdir / "ks", url, workdir / "server.key") as ks_url:
+        yield ks_url, key.public
+
+
+@contextlib.contextmanager
+def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize, user=BOARD_USER,
+                  config=None, ready="nes: running"):
+    """A virtual board of `user` (its config.json updated with `config`), once it printed `ready`."""
     from tests.fixtures.vboard import BUILD, VBoard, write_flash
 
     out = workdir / "firmware"
@@ -260,18 +277,18 @@ def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize)
         raise Unavailable("the unix firmware does not build: %s" % (build.stderr or build.stdout).strip()[-300:])
     flash = workdir / "flash"
     shutil.copytree(out / "unix", flash)
-    write_flash(flash, config={
-        "user": BOARD_USER,
+    write_flash(flash, config=dict({
+        "user": user,
         "broker": {"host": broker.host, "port": broker.port},
         "keyserver": {"url": keyserver_url, "public_key": keyfiles.b64(server_public)},
         "sensor": {"recipients": [], "interval": 0},
-    }, keys=keys)
+    }, **(config or {})), keys=keys)
     try:
         board = VBoard(flash, workdir / "transcript.log", tool("mpremote"), heapsize)
     except pytest.fail.Exception as exc:
         raise RuntimeError("the virtual board did not start: %s" % exc.msg) from None
     try:
-        board.wait_for("nes: running", timeout=60)
+        board.wait_for(ready, timeout=60)
         yield board
     except pytest.fail.Exception as exc:
         raise RuntimeError(exc.msg[-500:]) from None
@@ -415,24 +432,17 @@ def private_broker(directory):
 def _run_with_broker(profile, tmp, broker, result):
     address = parse_broker(broker.url)
     host_keys, board_keys, flood_keys = (hostkeys.generate() for _ in range(3))
-    key = serverkey.create(str(tmp / "server.key"))
-    url = "sqlite:///%s" % (tmp / "keyserver.sqlite3")
-    store = Store(url)
-    store.create_schema()
-    seed.add_named(store, key.seed, {name: (k[1], k[3]) for name, k in (
-        (HOST_USER, host_keys), (BOARD_USER, board_keys), (FLOOD_USER, flood_keys))})
-    store.dispose()
     frame = _frames(flood_keys, host_keys[1], 1, "bare")[0]
     result["bare_mqtt_latency"] = bare_latency(address, frame, max(profile.e2e_messages, 10))
     result["bare_mqtt_rate"] = bare_rate(address, _frames(flood_keys, host_keys[1], profile.listen_messages, "bare"))
-    (tmp / "ks").mkdir()
-    with keyserver_bench.gunicorn(tmp / "ks", url, tmp / "server.key") as ks_url:
-        config = _host_config(tmp / "host", broker.url, ks_url, key.public, host_keys)
+    users = {HOST_USER: host_keys, BOARD_USER: board_keys, FLOOD_USER: flood_keys}
+    with keyserver(tmp, users) as (ks_url, server_public):
+        config = _host_config(tmp / "host", broker.url, ks_url, server_public, host_keys)
         log = tmp / "listen.log"
         try:
             listener = Listener(config, log)
             try:
-                with virtual_board(tmp / "board", broker, ks_url, key.public, board_keys,
+                with virtual_board(tmp / "board", broker, ks_url, server_public, board_keys,
                                    profile.firmware_heap) as board:
                     result["host_open_ms"] = host_open_ms(flood_keys, host_keys)
                     result["latency"] = board_latency(board, listener, profile.e2e_messages, address,

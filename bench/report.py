@@ -82,7 +82,8 @@ def board_time(section, op, boards, board):
     if total is None:
         return None
     machine = section["ops"][op].get("machine_code_s") or 0.0
-    interpreted = (total - machine) * boards["boards"][board]["factor"]
+    # separate runs: under load the machine-code share can exceed the total
+    interpreted = max(0.0, total - machine) * boards["boards"][board]["factor"]
     if not machine:
         return interpreted, interpreted
     per_mul = (boards.get("native_code") or {}).get("boards", {}).get(board, {}).get("mul")
@@ -129,6 +130,15 @@ def fmt_kib(n):
 
 def fmt_num(value, digits=0):
     return "-" if value is None else "{:,.{}f}".format(value, digits)
+
+
+def _ms(value):
+    return "-" if value is None else "%.1f ms" % value
+
+
+def _mj(pair):
+    low, high = pair
+    return "%.1f mJ" % high if abs(high - low) <= 0.005 * high else "%.1f-%.1f mJ" % (low, high)
 
 
 def table(headers, rows, markdown):
@@ -213,6 +223,7 @@ class Report:
         self.e2e()
         self.transparency()
         self.listen_profile()
+        self.duty()
         return "\n".join(self.out).rstrip() + "\n"
 
     # -- sections ------------------------------------------------------------
@@ -487,6 +498,45 @@ class Report:
                  + [names[k] % p.get("batch", "") if "%" in names[k] else names[k] for k, _ in variants], rows)
         self.note("%d messages drained per variant and run. %s" % (variants[0][1]["n"], " ".join(p.get("notes", []))))
 
+    def duty(self):
+        d = self.open_section("8. Battery duty cycle: awake time per wake (power.sleep_s, bench/duty.py)", "duty")
+        if not d:
+            return
+        awake, crypto = d["awake"], d["crypto_ms"]
+        gathered, plain = d["bare"]["gathered"], d["bare"]["plain"]
+        goal = 2 * gathered["since_start_p50_ms"] + crypto
+        self.tab(["measured on the virtual board (unix port, loopback)", "p50", "p99", "samples"], [
+            ["awake per wake: resume session, open 1 queued frame, seal + post 1 reading, sleep",
+             _ms(awake["p50_ms"]), _ms(awake["p99_ms"]), "%d wakes" % awake["n"]],
+            ["  of which CPU time of the board's process", _ms(awake["cpu_p50_ms"]), "", ""],
+            ["first two wakes (new session + key lookups)",
+             " / ".join("%d ms" % t for t in d["first_wakes_ms"]), "", ""],
+            ["bare umqtt.simple connect + QoS 1 publish (%d B) + disconnect, from process start"
+             % d["frame_bytes"], _ms(gathered["since_start_p50_ms"]), "", "%d runs" % gathered["n"]],
+            ["  of which connect-publish-disconnect", _ms(gathered["mqtt_p50_ms"]), "", ""],
+            ["  the same with umqtt.simple's own small writes (Nagle)", _ms(plain["since_start_p50_ms"]), "", ""],
+            ["firmware seal_100 + open_100 (%s)" % d["backend"], _ms(crypto), "", ""],
+        ])
+        self.note("goal of issue 16: awake <= 2 x bare + crypto = %s; measured %s (%s): %s"
+                  % (_ms(goal), _ms(awake["p50_ms"]), fmt_ratio(ratio(awake["p50_ms"], goal)),
+                     "met" if awake["p50_ms"] <= goal else "not met"))
+        if not d.get("boards"):
+            self.note("board estimates: %s" % _unavailable({"reason": d.get("estimate_reason")}))
+        else:
+            rows = [[name, fmt_num(b["factor"], 1), fmt_time(b["work_s"]), fmt_range(b["awake_s"]),
+                     _mj(b["work_mj"]), _mj(b["awake_mj"]), "%.1f mJ" % b["sleep_mj"]]
+                    for name, b in d["boards"].items()]
+            self.tab(["estimated board", "pystone factor", "work (CPU x factor + waits)", "awake with Wi-Fi join",
+                      "energy, work", "energy, awake with join", "energy, %d s asleep" % d["sleep_for_energy_s"]],
+                     rows)
+            for name, b in d["boards"].items():
+                self.note("%s currents: %s" % (name, b["currents"]))
+            self.note("estimates, not measurements: %s; Wi-Fi join %s; energy = %.1f V x current x time"
+                      % (d["method"], d["join_source"], d["supply_v"]))
+        for text in d.get("notes", []):
+            self.note(text)
+
 
 def render(results, markdown=False):
     return Report(results, markdown).render()
+

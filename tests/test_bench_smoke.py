@@ -9,7 +9,7 @@ import pytest
 
 from tests.fixtures.paths import ROOT
 
-SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile")
+SECTIONS = ("firmware", "host", "native", "boards", "keyserver", "e2e", "transparency", "listen_profile", "duty")
 CRYPTO_OPS = ("x25519", "ed25519_sign", "ed25519_verify", "seal_100", "open_100", "seal_1k", "open_1k")
 
 
@@ -101,3 +101,16 @@ def test_viper_ops_split_machine_code_and_boards_get_a_range(bench_run):
         assert _positive(figures["machine_code_s"]) and _positive(figures["median_s"]), op
         low, high = results["derived"]["estimates"]["firmware_viper"]["ESP32 (240 MHz)"][op]
         assert 0 < low <= high, op
+
+
+def test_duty_cycle_figures_are_well_formed(bench_run):
+    _, results, markdown = bench_run
+    duty = results["duty"]
+    if not duty["available"]:
+        return
+    assert duty["awake"]["p99_ms"] >= duty["awake"]["p50_ms"] > 0 and duty["awake"]["n"] >= 3
+    assert _positive(duty["bare"]["gathered"]["since_start_p50_ms"]) and _positive(duty["crypto_ms"])
+    for board in duty.get("boards", {}).values():
+        assert board["awake_s"][1] >= board["awake_s"][0] > board["work_s"] > 0
+        assert board["awake_mj"][1] >= board["awake_mj"][0] > 0 and _positive(board["sleep_mj"])
+    assert "8. Battery duty cycle" in markdown and "goal of issue 16" in markdown

@@ -7,7 +7,9 @@ emulates an RTC that many milliseconds off the host's (a power-on epoch, a
 skew), which NTP sets like a real board's (set_rtc). LED: a state and a count of blinks, readable from the REPL
 (board.led_state, board.blinks). Sensor: a simulated temperature that drifts
 slowly around 21 degrees Celsius. Configured sensors (nes/sensors.py) are
-simulated too (nes/simulated.py)."""
+simulated too (nes/simulated.py). Deep sleep (nes/duty.py): the process ends
+and the harness starts it again when the sleep is over, as a board resets on
+waking; awake_ms() counts from the harness starting the process."""
 import math
 import os
 import time
@@ -16,6 +18,8 @@ NAME = "unix"
 HAS_WIFI = False
 
 RTC_FILE = "rtc_offset"  # relative: the flash root on the virtual board
+DEEPSLEEP_FILE = "deepsleep"  # the sleep asked for, in ms: read (and removed) by the harness
+_STARTED_NS = int(os.getenv("NES_VBOARD_STARTED_NS") or time.time_ns())
 
 
 def _emulated_rtc():
@@ -72,3 +76,20 @@ def sensor(spec):
     from nes.simulated import Simulated
 
     return Simulated(spec, temperature)
+
+
+def awake_ms():
+    """Milliseconds since the harness started this process (the board's reset)."""
+    return (time.time_ns() - _STARTED_NS) // 1000000
+
+
+def deepsleep(ms):
+    """Sleep as a board does: this process ends, and the harness starts it
+    again `ms` later. A script run with `micropython -i` (vboot.py) cannot
+    end the process by itself (SystemExit leads to the REPL), so it is
+    signalled, through the shell whose parent it is."""
+    with open(DEEPSLEEP_FILE, "w") as f:
+        f.write(str(ms))
+    os.system("kill -TERM $PPID")
+    while True:  # the signal is on its way
+        time.sleep_ms(100)

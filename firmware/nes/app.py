@@ -109,6 +109,8 @@ class App:
     keys, peers, replay cache, the sensor poster when configured, and the
     transport (set right after, as it calls back into the App)."""
 
+    blink = True  # the LED blinks at each message; nes/duty.py turns it off (each ms awake costs)
+
     def __init__(self, cfg, keys, peers, replay, poster):
         global _app
         _app = self
@@ -239,9 +241,10 @@ class App:
             kept.append(entry)
             while len(kept) > 1 and (len(kept) > _INBOX or sum(len(e[2]) for e in kept) > _INBOX_CHARS):
                 kept.pop(0)
-        board.led(1)
-        time.sleep_ms(_BLINK_MS)
-        board.led(0)
+        if self.blink:
+            board.led(1)
+            time.sleep_ms(_BLINK_MS)
+            board.led(0)
         for hook in hooks:
             try:
                 hook(msg)

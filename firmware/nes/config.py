@@ -9,7 +9,8 @@
      "sensor": {"recipients": ["bob"], "interval": 300,
                 "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]},
      "ntp": {"host": "pool.ntp.org"},
-     "commands": {"allow": ["alice"]}}
+     "commands": {"allow": ["alice"]},
+     "power": {"sleep_s": 0}}
 
 `load` reports every missing or bad key, one line each, in a ConfigError;
 values are never echoed (some are secrets). A configuration without a
@@ -147,6 +148,7 @@ _SCHEMA = (
     ("sensor", "sensors", _sensors, []),
     ("ntp", "host", _host_port, "pool.ntp.org"),
     ("commands", "allow", _usernames, []),
+    ("power", "sleep_s", _integer(0, 604800), 0),  # > 0: the battery duty cycle (nes/duty.py)
 )
 
 

@@ -1,5 +1,6 @@
 """Board start: check the configuration and the keys, only then load the
-application, build it and bring it online (nes/online.py). A board that is
+application, build it and bring it online (nes/online.py); with
+power.sleep_s set, run one duty cycle (nes/duty.py) instead of returning. A board that is
 not provisioned yet thus keeps its heap for the REPL and for provisioning,
 and none of this code stays loaded once the board runs: the module is
 unloaded after use."""
@@ -71,7 +72,7 @@ def create():
     print("nes: user %s on %s; umqtt.simple %s" % (cfg.user, board.NAME, umqtt_origin()))
     print("nes: crypto backend %s (%s)" % (field.BACKEND, field.WHY))
     poster = None
-    if cfg.sensor_recipients and cfg.sensor_interval:
+    if cfg.sensor_recipients and (cfg.sensor_interval or cfg.power_sleep_s):
         from .sensor import Poster
 
         poster = Poster(board, cfg.sensor_recipients, cfg.sensor_interval, cfg.sensor_sensors)
@@ -95,7 +96,11 @@ def main():
             print(problem)
         print("nes: not started")
         app = None
-    else:
-        app.start()
     nes.unload("startup")
+    if app and app.cfg.power_sleep_s:
+        from . import duty
+
+        duty.cycle(app)  # online, one cycle, deep sleep
+    elif app:
+        app.start()
     return app

@@ -61,6 +61,7 @@ class Request:
     firmware_dir: str = None
     post_to: list = None  # sensor recipients; None keeps the board's
     interval: int = None  # seconds between readings; None keeps the board's
+    sleep: int = None  # power.sleep_s, the duty cycle's deep sleep (0: always on); None keeps the board's
     ntp_host: str = None  # the board's NTP server (host or host:port); None keeps the board's
     allow: list = None  # senders whose /commands the board runs; None keeps the board's
     ca_file: str = None  # PEM; its first certificate goes to the board for its TLS links
@@ -174,6 +175,8 @@ def board_config(old, request):
         config["ntp"] = dict(old.get("ntp") or {}, host=request.ntp_host)
     if request.allow is not None:
         config["commands"] = dict(old.get("commands") or {}, allow=request.allow)
+    if request.sleep is not None:
+        config["power"] = dict(old.get("power") or {}, sleep_s=request.sleep)
     return config
 
 

@@ -11,13 +11,18 @@ relays bytes between the two masters. So `mpremote connect PATH resume ...`
 talks to the board like to a USB board, the board keeps running between
 connections, and every byte crossing the link can be appended to a transcript.
 When MicroPython exits (Ctrl-D at the REPL, `sys.exit()`, `machine.reset()`),
-it is started again, like a board that reboots.
+it is started again, like a board that reboots. When it ends after writing
+the sleep it asked for to the flash (`deepsleep`, in ms: board.deepsleep() of
+boards/unix/board.py), it is started again that much later, like a board
+waking from deep sleep; what the device receives meanwhile is lost, as on a
+sleeping board.
 
 `mpremote` must be given `resume`: its default soft reset would end the unix
 port process, which the board then restarts from scratch."""
 import errno
 import os
 import pathlib
+import resource
 import select
 import shutil
 import signal
@@ -38,6 +43,7 @@ FIRMWARE_BUILD = ROOT / "build" / "firmware" / "unix"
 DEFAULT_HEAP = "192k"
 _CHUNK = 4096
 _RESTART_PAUSE = 0.5  # between a MicroPython exit and the next start
+DEEPSLEEP_FILE = "deepsleep"  # on the flash: boards/unix/board.py's deepsleep() writes it
 
 
 def _find_micropython():
@@ -79,6 +85,13 @@ def _catches_sigint(pid):
     except (OSError, ValueError):
         pass
     return False
+
+
+def _children_cpu_ms():
+    """CPU time (user + system) of the waited-for children so far: the board's
+    MicroPython processes, one at a time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def _controlling_tty():
@@ -138,12 +151,15 @@ class VirtualBoard:
         self.dropped = 0
         self._last_out = b""
         self.stopping = False
+        self.wake_at = None  # while the board deep-sleeps (no process): when it wakes
 
     def start_micropython(self):
+        self._cpu_before = _children_cpu_ms()  # every earlier process has been waited for
         master, slave = _raw_pty()
         _board_tty(slave)
         env = dict(os.environ)
         env["NES_VBOARD_FLASH"] = str(self.flash)
+        env["NES_VBOARD_STARTED_NS"] = str(time.time_ns())  # the reset: board.awake_ms() counts from it
         env["MICROPYPATH"] = ".frozen"
         cmd = [self.micropython, "-X", "heapsize=" + self.heapsize, "-i", str(VBOOT)]
         self.proc = subprocess.Popen(
@@ -234,13 +250,46 @@ class VirtualBoard:
         os.close(self.board_slave)
         self.board_master = self.board_slave = None
         code = self.proc.wait()
-        print("vboard: micropython exited with %d; restarting" % code, file=sys.stderr, flush=True)
-        time.sleep(_RESTART_PAUSE)
-        self.start_micropython()
+        sleep_ms = self._deep_sleep()
+        if sleep_ms is None:
+            print("vboard: micropython exited with %d; restarting" % code, file=sys.stderr, flush=True)
+            time.sleep(_RESTART_PAUSE)
+            self.start_micropython()
+        else:
+            print("vboard: deep sleep for %d ms; awake, the board used %.1f ms of CPU"
+                  % (sleep_ms, _children_cpu_ms() - self._cpu_before), file=sys.stderr, flush=True)
+            self.proc = None
+            self.wake_at = time.monotonic() + sleep_ms / 1000
+
+    def _deep_sleep(self):
+        """The sleep (ms) the board asked for before it ended, or None."""
+        request = self.flash / DEEPSLEEP_FILE
+        try:
+            text = request.read_text()
+            request.unlink()
+            return max(0, int(text))
+        except (OSError, ValueError):
+            return None
+
+    def _sleep(self):
+        """While the board sleeps: what the device receives is dropped; at
+        the end of the sleep, the board starts again."""
+        ready, _, _ = select.select([self.device_master], [], [], min(0.2, max(0.0, self.wake_at - time.monotonic())))
+        if ready:
+            try:
+                os.read(self.device_master, _CHUNK)
+            except (BlockingIOError, OSError):
+                pass
+        if time.monotonic() >= self.wake_at:
+            self.start_micropython()
 
     def serve(self):
+        (self.flash / DEEPSLEEP_FILE).unlink(missing_ok=True)  # left by a harness stopped mid-sleep
         self.start_micropython()
         while not self.stopping:
+            if self.proc is None:
+                self._sleep()
+                continue
             fds = [self.board_master, self.device_master]
             try:
                 ready, _, _ = select.select(fds, [], [], 0.2)

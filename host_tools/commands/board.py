@@ -29,6 +29,9 @@ def add_provision_arguments(parser):
                         help="users the board sends its sensor readings to (empty: none)")
     parser.add_argument("--interval", type=int, metavar="SECONDS",
                         help="seconds between sensor readings (0: do not post)")
+    parser.add_argument("--sleep", type=int, metavar="SECONDS",
+                        help="battery duty cycle: the board wakes, takes its queued messages, posts a "
+                             "reading and deep-sleeps this long (0: always on; kept when not given)")
     parser.add_argument("--sensor", action="append", metavar="KIND[:KEY=VALUE,...]",
                         help="a sensor the board reads, e.g. dht22:pin=4 or adc:pin=34,scale=0.001,unit=V; "
                              "repeat for more; replaces the board's list ('none': the built-in sensor only)")
@@ -60,11 +63,13 @@ def do_provision(state, args):
         broker=state.broker(), keyserver=state.keyserver(),
         wifi_ssid=args.wifi_ssid, wifi_password=args.wifi_password, new_keys=args.new_keys,
         firmware_dir=args.firmware_dir, post_to=_recipients(args.post_to), interval=args.interval,
+        sleep=args.sleep,
         ntp_host=args.ntp_host, allow=_recipients(args.allow),
         ca_file=settings.ca_file, sensors=parse_specs(args.sensor),
         broker_admin=parse_broker(args.broker_admin, settings.ca_file) if args.broker_admin else None)
-    if request.interval is not None and not 0 <= request.interval <= 604800:
-        raise CommandError("--interval must be from 0 to 604800 seconds")
+    for flag, value in (("--interval", request.interval), ("--sleep", request.sleep)):
+        if value is not None and not 0 <= value <= 604800:
+            raise CommandError("%s must be from 0 to 604800 seconds" % flag)
     if "@" not in request.email:
         raise CommandError("%r is not an e-mail address" % request.email)
     # With --json, stdout holds the JSON object alone; the steps go to stderr.

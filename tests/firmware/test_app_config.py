@@ -74,7 +74,7 @@ base = {"user": "Alice", "broker": {"host": "h"},
         "keyserver": {"url": "http://k:5000/", "public_key": "A" * 43 + "="}}
 c = config._check(base, False)
 print(c.user, c.broker_port, c.broker_keepalive, c.broker_client_id, c.keyserver_url,
-      c.sensor_recipients, c.sensor_interval, c.wifi_ssid)
+      c.sensor_recipients, c.sensor_interval, c.wifi_ssid, c.power_sleep_s)
 try:
     config._check(base, True)
 except config.ConfigError as e:
@@ -86,9 +86,20 @@ try:
     config._check(base, True)
 except config.ConfigError as e:
     print(e.problems)
+base["broker"]["keepalive"] = 60
+base["power"] = {"sleep_s": 300}
+print(config._check(base, True).power_sleep_s)
+for bad in (-1, 604801, "300", True, None):
+    base["power"] = {"sleep_s": bad}
+    try:
+        config._check(base, True)
+    except config.ConfigError as e:
+        print(e.problems)
 """
     out = micropython(code).check().stdout.splitlines()
-    assert out[0] == "alice 1883 60 None http://k:5000 [] 0 None"
+    assert out[0] == "alice 1883 60 None http://k:5000 [] 0 None 0"
     assert out[1] == "['wifi.ssid is missing (this board reaches the broker over Wi-Fi)']"
     assert out[2] == "home"
     assert out[3] == "['broker.keepalive must be an integer from 5 to 3600']"
+    assert out[4] == "300"  # power.sleep_s: the duty cycle (nes/duty.py); 0, the default, is always on
+    assert out[5:] == ["['power.sleep_s must be an integer from 0 to 604800']"] * 5

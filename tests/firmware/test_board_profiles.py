@@ -29,6 +29,8 @@ class ADC:
 class RTC:
     def datetime(self, t):
         log.append(("rtc", t))
+def deepsleep(ms):
+    log.append(("deepsleep", ms))
 ''',
     "esp32.py": '''
 def raw_temperature():
@@ -189,3 +191,17 @@ def test_clock_counts_milliseconds_since_1970(micropython, fakes):
 
 def test_board_modules_are_where_the_build_takes_them_from():
     assert not (FIRMWARE / "board.py").exists()  # a board module comes only from its profile
+
+
+@pytest.mark.parametrize("board", ["esp32", "pico_w"])
+def test_the_duty_cycle_sleeps_with_the_radio_off(micropython, fakes, board):
+    """nes/duty.py on a board whose profile has no deepsleep of its own:
+    the Wi-Fi radio off, then machine.deepsleep for the configured time."""
+    out = _run(micropython, fakes, board, """
+import machine, network
+network.WLAN(network.STA_IF).active(True)
+from nes import duty
+duty.deep_sleep(300000)
+print(network.WLAN(network.STA_IF).active(), machine.log[-1])
+""")
+    assert out.splitlines()[-1] == "False ('deepsleep', 300000)"

@@ -1,11 +1,12 @@
 """The virtual board behaves like a USB board: mpremote `resume` reaches its
 REPL through the printed device path, its files live in DIR, Ctrl-C stops
-the running /main.py and leaves a REPL, and a MicroPython exit is a reboot
-that runs /main.py again."""
+the running /main.py and leaves a REPL, a MicroPython exit is a reboot
+that runs /main.py again, and a deep sleep a reboot once the sleep is over."""
 import subprocess
 import sys
+import time
 
-from tests.fixtures.paths import ROOT
+from tests.fixtures.paths import BOARDS, ROOT
 
 
 def test_device_path_reaches_the_repl_and_files_live_in_dir(vboard_factory):
@@ -41,6 +42,19 @@ def test_ctrl_c_stops_main_and_a_micropython_exit_reboots(vboard_factory):
     mark = board.mark()
     board.exec("import sys; sys.exit()", check=False)
     board.wait_for("booted 1", after=mark)
+
+
+def test_deep_sleep_ends_the_process_and_wakes_it_when_the_sleep_is_over(vboard_factory):
+    main = "import board\nprint('woke after', board.awake_ms() < 2000)\n"
+    profile = (BOARDS / "unix" / "board.py").read_text()
+    board = vboard_factory(install=False, files={"main.py": main, "lib/board.py": profile})
+    board.wait_for("woke after True")
+    mark = board.mark()
+    asked = time.monotonic()
+    board.exec("import board; board.deepsleep(2000)", follow=False, check=False)
+    board.wait_for("woke after True", after=mark, timeout=30)
+    assert time.monotonic() - asked >= 2.0  # not before the sleep is over: the harness waited it out
+    assert not (board.dir / "deepsleep").exists()  # the request was taken
 
 
 def test_vboard_command_line_installs_the_firmware(tmp_path, firmware_tree):

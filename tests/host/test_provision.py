@@ -140,6 +140,11 @@ def test_wifi_password_prompt_progress_bar_and_kept_settings(host, vboard_factor
     assert written["sensor"] == {"recipients": ["alice", "bob"], "interval": 30}
     provision(host, board, "--interval", "0").ok()
     assert json.loads(config.read_text())["sensor"] == {"recipients": ["alice", "bob"], "interval": 0}
+    # --sleep: the battery duty cycle; the restarted board wakes, posts, and deep-sleeps
+    mark = board.mark()
+    provision(host, board, "--sleep", "2").ok()
+    assert json.loads(config.read_text())["power"] == {"sleep_s": 2}
+    board.wait_for("duty: awake", after=mark, count=2)
 
 
 def test_provisioning_errors_are_one_line(host, vboard_factory, tmp_path):
@@ -156,6 +161,8 @@ def test_provisioning_errors_are_one_line(host, vboard_factory, tmp_path):
                                                "-b", "tcp://192.0.2.1:1883", "-p", "http://192.0.2.1:5000").failed()
     assert "give the CA certificate (PEM) with --ca-file" in host.run(
         *common, "--board", "pico_w", "--user", "board1", "-b", "ssl://192.0.2.1", "-p", "http://192.0.2.1").failed()
+    assert "--sleep must be from 0 to 604800 seconds" in host.run(
+        *common, "--board", "unix", "--user", "board1", "--sleep", "-1").failed()
     assert "not a firmware tree" in host.run(*common, "--board", "unix", "--user", "board1",
                                              "--firmware-dir", tmp_path).failed()
 
