@@ -55,7 +55,7 @@ def _appends(url, key, count):
         started = time.monotonic()
         for i in range(count):
             with store.transaction() as tx:
-                log.append(tx.conn, tlog.ACTIVATE, "u%07d" % i, (os.urandom(32), os.urandom(32)), _NOW)
+                log.append(tx, tlog.ACTIVATE, "u%07d" % i, (os.urandom(32), os.urandom(32)), _NOW)
         seconds = time.monotonic() - started
     finally:
         store.dispose()

@@ -103,26 +103,29 @@ class Log:
     def verifier_key(self):
         return proto.verifier_key(self.origin, self.server_key.public)
 
-    def append(self, conn, kind, name, keys, now):
-        """Log `kind` for `name` with its (message, sign) keys; returns (index, serial).
-        Call inside the transaction that makes the change."""
+    def append(self, tx, kind, name, keys, now, serial=None):
+        """Log `kind` for `name` with its (message, sign) keys; returns its index.
+        Call inside the transaction (a store.Transaction) that makes the change.
+        `serial` is the one tx.bump_serial gave this change (the directory's
+        per-name serial is the only counter); None bumps it here, after the
+        log lock, for a change the directory makes only in the log."""
+        conn = tx.conn
         _lock(conn)
+        if serial is None:
+            serial = tx.bump_serial(name)
         batch = _Batch(conn)
-        row = conn.execute(select(tables.names.c.serial).where(tables.names.c.username == name)).first()
-        serial = 1 if row is None else row.serial + 1
         index = batch.add(kind, name, serial, keys, now)
-        if row is None:
-            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=index, kind=kind))
-        else:
-            conn.execute(update(tables.names).where(tables.names.c.username == name)
-                         .values(serial=serial, idx=index, kind=kind))
+        if conn.execute(update(tables.names).where(tables.names.c.username == name)
+                        .values(idx=index, kind=kind)).rowcount == 0:
+            conn.execute(insert(tables.names).values(username=name, idx=index, kind=kind))
         batch.commit_head()
-        return index, serial
+        return index
 
     def backfill(self, missing, now):
-        """Log an activation for each (name, keys) page that `missing(conn, after)`
-        returns (names after `after` without an entry, in order; an empty page
-        ends), in one transaction; returns how many were added."""
+        """Log an activation for each (name, serial, keys) page that
+        `missing(conn, after)` returns (names after `after` without an entry, in
+        order, with the directory's serial; an empty page ends), in one
+        transaction; returns how many were added."""
         added = 0
         with self.engine.begin() as conn:
             _lock(conn)
@@ -131,11 +134,11 @@ class Log:
                 page = missing(conn, after)
                 if not page:
                     break
-                for name, keys in page:
-                    batch.add(proto.ACTIVATE, name, 1, keys, now)
+                for name, serial, keys in page:
+                    batch.add(proto.ACTIVATE, name, serial, keys, now)
                 conn.execute(insert(tables.names), [
-                    {"username": name, "serial": 1, "idx": batch.size - len(page) + i, "kind": proto.ACTIVATE}
-                    for i, (name, _) in enumerate(page)])
+                    {"username": name, "idx": batch.size - len(page) + i, "kind": proto.ACTIVATE}
+                    for i, (name, _, _) in enumerate(page)])
                 batch.flush()
                 added += len(page)
                 after = page[-1][0]

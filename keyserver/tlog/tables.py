@@ -1,7 +1,7 @@
 """The log's tables, in the directory's own database and metadata (so
 `Store.create_schema` makes them): the head (tree size and root the
 checkpoint signs), the entries, the stored subtree hashes, and per name the
-serial and index of its latest entry. All of them change only inside an
+index of its latest entry. All of them change only inside an
 append's transaction, so a crash leaves either all or none of an entry."""
 from sqlalchemy import BigInteger, Column, Integer, LargeBinary, String, Table, Text
 
@@ -27,15 +27,14 @@ hashes = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
-# The per-name serial (+1 on every activation, key change and deactivation).
-# MERGE NOTE (issue 17): when keyserver/store.py keeps the per-name serial,
-# `serial` here is read from there instead; `idx` stays.
+# Per name, the index and kind of its latest entry. The entry's serial is the
+# directory's (names.serial in keyserver/store.py, raised by
+# Transaction.bump_serial in the same transaction): there is no second counter.
 names = Table(
     "tlog_names", metadata,
     Column("username", String(32), primary_key=True),
-    Column("serial", BigInteger, nullable=False),
     Column("idx", BigInteger, nullable=False),
-    Column("kind", String(10), nullable=False),  # of the latest entry
+    Column("kind", String(10), nullable=False),
 )
 
 # Witnesses' cosignature lines of the checkpoint of each size (keyserver/tlog/cosign.py).

@@ -34,7 +34,7 @@ def test_monitor_exits_non_zero_when_the_server_logs_a_key_for_a_watched_name(
     alice.run("monitor").ok()
     # A coerced server publishes its own key for alice: to be served, it must be logged.
     with keyserver.accounts.store.transaction() as tx:
-        keyserver.accounts.log.append(tx.conn, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32),
+        keyserver.accounts.log.append(tx, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32),
                                       1_765_000_000)
     result = alice.run("monitor")
     assert result.returncode == UNEXPECTED_KEY, result.stderr
