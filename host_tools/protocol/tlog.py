@@ -376,10 +376,11 @@ def note_origin(note):
 # Lookup answers (docs/TRANSPARENCY.md §4).
 
 def answer_commitment(member):
-    """The bytes a logged lookup answer's signature covers after the keys
-    (docs/PROTOCOL.md §10, "lookup logged"): u64be(index) || u8(len(origin))
-    || origin || u64be(size) || root || map root, from the member's index and
-    its checkpoint's text (unverified here: the answer's signature vouches)."""
+    """The 32 bytes a logged lookup answer's signature covers after the keys
+    (docs/PROTOCOL.md §10, "lookup logged"): SHA-256(u64be(index) ||
+    u8(len(origin)) || origin || u64be(size) || root || map root), from the
+    member's index and its checkpoint's text (unverified here: the answer's
+    signature vouches)."""
     if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
         raise LogError("the answer has no transparency-log proof")
     index = member.get("index")
@@ -390,8 +391,8 @@ def answer_commitment(member):
     name = origin.encode("utf-8")
     if len(name) > 255:
         raise LogError("malformed checkpoint")
-    return (struct.pack(">Q", index) + bytes([len(name)]) + name + struct.pack(">Q", size)
-            + root + checkpoint_map_root(text))
+    return hashlib.sha256(struct.pack(">Q", index) + bytes([len(name)]) + name + struct.pack(">Q", size)
+                          + root + checkpoint_map_root(text)).digest()
 
 
 def verify_log_member(member, username, keys, public, origin=None):

@@ -118,3 +118,17 @@ def test_the_board_gives_each_vectors_expect(micropython):
     for v in board:
         assert got[v["name"]].split(" ", 1)[0] == ("ok" if v["expect"] == "ok" else "error"), (
             v["name"], got[v["name"]])
+
+
+def test_the_logged_statement_hashes_in_as_many_sha512_blocks_as_the_plain_one():
+    """PROTOCOL.md §10: Ed25519 verification hashes R || A || the signed bytes
+    with SHA-512 (the firmware's own code on a board); the log state is
+    hashed to 32 bytes so that the longest username still takes two blocks."""
+    keys = (b"\1" * 32, b"\2" * 32)
+
+    def blocks(data):
+        return (64 + len(data) + 17 + 127) // 128
+    for name in ("abc", "x" * 32):
+        plain = directory.signed_bytes(name, 2**53 - 1, 2**53 - 1, 2**53 - 1, keys)
+        logged = directory.signed_bytes(name, 2**53 - 1, 2**53 - 1, 2**53 - 1, keys, b"\3" * 32)
+        assert blocks(logged) == blocks(plain) == 2

@@ -121,8 +121,8 @@ def _checkpoint(note):
 
 
 def commitment(member):
-    """(the bytes the answer's "lookup logged" signature covers after the keys,
-    (origin, size, root, map root)) of a "log" member (docs/PROTOCOL.md §10):
+    """(the 32 bytes the answer's "lookup logged" signature covers after the
+    keys, (origin, size, root, map root)) of a "log" member (docs/PROTOCOL.md §10):
     once that signature verifies, the server key vouches for this log state,
     so the note's own signature needs no second check."""
     if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
@@ -132,9 +132,10 @@ def commitment(member):
         raise DirectoryError("log: malformed member")
     head = _checkpoint(member["checkpoint"].encode())
     origin, size, root, map_root = head
-    signed = b"".join((index.to_bytes(8, "big"), bytes((len(origin),)), origin, size.to_bytes(8, "big"),
-                       root, map_root))
-    return signed, head
+    h = hashlib.sha256(index.to_bytes(8, "big"))
+    for part in (bytes((len(origin),)), origin, size.to_bytes(8, "big"), root, map_root):
+        h.update(part)
+    return h.digest(), head
 
 
 def _map_root(name, value, proof):
