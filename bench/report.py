@@ -445,7 +445,7 @@ class Report:
                         ("  with a consistency proof from the kept checkpoint", board["log_check_consistency_s"]),
                         ("SHA-512 of the answer's signed bytes, plain (in any lookup)",
                          board["answer_hash_plain_s"]),
-                        ("  the same, lookup logged (~100 B longer)", board["answer_hash_logged_s"]),
+                        ("  the same, lookup logged (32 B longer, same 2 blocks)", board["answer_hash_logged_s"]),
                         ("extra of the longer signed bytes (difference, >= 0)", signed_extra),
                         ("extra total (consistency case)", board["log_check_consistency_s"] + signed_extra),
                         ("for comparison: a note signature check (not done)", board["note_verify_s"]))]
