@@ -37,6 +37,7 @@ import json, time
 from nes.crypto import b64, ed25519
 from nes.crypto.sha512 import sha512
 from nes.proto import tlog
+from nes.proto.logstate import commitment
 from nes.proto.directory import signed_bytes
 case = json.loads(%r)
 keys = [b64.decode(k) for k in case["keys"]]
@@ -45,13 +46,13 @@ member, older = case["member"], case["older"]
 kept = (older["origin"].encode(), older["size"], b64.decode(older["root"]))
 signature = b64.decode(case["signature"])
 plain = signed_bytes("u0000500", 1, 0, 1, keys)
-logged = signed_bytes("u0000500", 1, 0, 1, keys, tlog.commitment(member)[0])
+logged = signed_bytes("u0000500", 1, 0, 1, keys, commitment(member)[0])
 note = case["note_text"].encode()
 note_signature = b64.decode(case["note_signature"])
 
 
 def log_check(start):
-    tlog.check(member, tlog.commitment(member)[1], "u0000500", keys[0], keys[1], start)
+    tlog.check(member, commitment(member)[1], "u0000500", keys[0], keys[1], start)
 
 
 out = {}

@@ -49,12 +49,14 @@ def lookup(url, server_public, name, now, seen_serial=0, log_path=None):
     logged = head = None
     if log_path and status == 200:
         # The keys come signed with the log state they are proved in (§10): one
-        # signature vouches for both, the proofs are hashing only.
-        from .proto import tlog
+        # signature vouches for both, the proofs (tlog, loaded after it) are hashing.
+        from .proto.logstate import commitment
 
-        logged, head = tlog.commitment(answer.get("log"))
+        logged, head = commitment(answer.get("log"))
     found = read_answer(status, answer, name, server_public, now, seen_serial, logged)
     if head:
+        from .proto import tlog
+
         keys = found[0]
         newest = tlog.check(answer["log"], head, name, keys[0], keys[1], kept)
         if newest != kept:

@@ -85,6 +85,7 @@ BOARD = """
 import json
 from nes.crypto import b64
 from nes.proto import tlog
+from nes.proto.logstate import commitment
 from nes.proto.directory import read_answer
 from nes.proto.errors import DirectoryError
 for v in json.loads(%r):
@@ -96,12 +97,12 @@ for v in json.loads(%r):
             public = b64.decode(v["vkey"].split("+", 2)[2])[1:]
             if v["check"] == "answer":
                 answer = json.loads(v["answer"])
-                logged, head = tlog.commitment(answer["log"])
+                logged, head = commitment(answer["log"])
                 keys = read_answer(200, answer, v["username"], public, int(v["now"]), 0, logged)[0]
             else:
                 answer = {"log": json.loads(v["log"])}
                 keys = b64.decode(v["public_key_message"]), b64.decode(v["public_key_sign"])
-                head = tlog.commitment(answer["log"])[1]
+                head = commitment(answer["log"])[1]
             tlog.check(answer["log"], head, v["username"], keys[0], keys[1], None)
         print(v["name"], "ok")
     except DirectoryError as exc:

@@ -24,7 +24,7 @@ class RollbackError(DirectoryError):
 
 def signed_bytes(username, serial, issued_at, expires_at, keys=None, logged=None):
     """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at)
-    [|| M || S [|| logged]]: `logged` (tlog.commitment) makes it "lookup logged"."""
+    [|| M || S [|| logged]]: `logged` (logstate.commitment) makes it "lookup logged"."""
     name = username.encode()
     label = LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_LOGGED_LABEL if logged else LOOKUP_KEYS_LABEL
     parts = [label, bytes((len(name),)), name,
@@ -64,7 +64,7 @@ def expired(expires_at, now):
 def read_answer(status, answer, username, server_public, now, seen_serial=0, logged=None):
     """(keys or None, serial, issued_at, expires_at) of a parsed answer served
     with HTTP `status` (200: keys (M, S); 404: "no such user", keys None) for
-    `username`; `now` in Unix seconds. With `logged` (tlog.commitment), keys
+    `username`; `now` in Unix seconds. With `logged` (logstate.commitment), keys
     must be signed as the "lookup logged" statement. DirectoryError
     (StaleAnswerError, RollbackError) for anything that must not be used."""
     if status != 200 and status != 404:

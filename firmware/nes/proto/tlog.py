@@ -1,7 +1,8 @@
 """A lookup answer's transparency-log proof (docs/TRANSPARENCY.md §4), as a
 board checks it before it pins keys: the log state (origin, size, root, name
 map root) is the one the answer's "lookup logged" signature covers
-(commitment, checked by directory.read_answer: no second signature), the
+(logstate.commitment, checked by directory.read_answer: no second
+signature), the
 entry rebuilt from the verified answer is in that tree, the name map holds
 it as the name's latest entry, and the tree extends the kept one (a
 consistency proof, asked for with ?since=). Hashing only: the port's
@@ -11,12 +12,11 @@ import hashlib
 from ..crypto import b64
 from .constants import const
 from .errors import DirectoryError
+from .logstate import field as _b64
 
 _HASH = const(32)
 _MAX_PROOF = const(63)
 _MAP_BITS = const(256)
-_MAX_INDEX = const(1 << 53)
-_MAP_LINE = b"nes-map "  # the checkpoint's extension line committing to the name map
 
 
 def _leaf(data):
@@ -30,16 +30,6 @@ def _node(left, right):
     h.update(left)
     h.update(right)
     return h.digest()
-
-
-def _b64(text, size=None):
-    try:
-        raw = b64.decode(text)
-    except ValueError:
-        raise DirectoryError("log: not base64")
-    if size is not None and len(raw) != size:
-        raise DirectoryError("log: wrong length")
-    return raw
 
 
 def _proof(items, most):
@@ -108,36 +98,6 @@ def verify_consistency(size1, root1, size2, root2, proof):
         raise DirectoryError("log: consistency proof does not match")
 
 
-def _checkpoint(note):
-    """(origin, size, root, map root) of a checkpoint note's text, unverified."""
-    cut = note.rfind(b"\n\n")
-    lines = note[:cut + 1].split(b"\n") if cut > 0 else ()
-    if len(lines) < 4 or not lines[1].isdigit() or not 0 < len(lines[0]) < 256:
-        raise DirectoryError("log: malformed checkpoint")
-    for line in lines[3:]:
-        if line.startswith(_MAP_LINE):
-            return lines[0], int(lines[1]), _b64(lines[2], _HASH), _b64(line[len(_MAP_LINE):], _HASH)
-    raise DirectoryError("log: the checkpoint commits to no name map")
-
-
-def commitment(member):
-    """(the 32 bytes the answer's "lookup logged" signature covers after the
-    keys, (origin, size, root, map root)) of a "log" member (docs/PROTOCOL.md §10):
-    once that signature verifies, the server key vouches for this log state,
-    so the note's own signature needs no second check."""
-    if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
-        raise DirectoryError("log: no proof")
-    index = member.get("index")
-    if not isinstance(index, int) or not 0 <= index < _MAX_INDEX:
-        raise DirectoryError("log: malformed member")
-    head = _checkpoint(member["checkpoint"].encode())
-    origin, size, root, map_root = head
-    h = hashlib.sha256(index.to_bytes(8, "big"))
-    for part in (bytes((len(origin),)), origin, size.to_bytes(8, "big"), root, map_root):
-        h.update(part)
-    return h.digest(), head
-
-
 def _map_root(name, value, proof):
     """The name map's root that `proof` (siblings, the deepest first) gives for name -> value."""
     key = hashlib.sha256(name.encode()).digest()
@@ -161,7 +121,8 @@ def _map_root(name, value, proof):
 
 def check(member, head, username, message_public, sign_public, kept):
     """The (origin, size, root) to keep after checking the "log" member of an
-    answer whose "lookup logged" signature verified over `head` (commitment's);
+    answer whose "lookup logged" signature verified over `head`
+    (logstate.commitment's);
     `kept` is the one kept before, or None."""
     kind = member.get("kind")
     index, serial, time = member.get("index"), member.get("serial"), member.get("time")
