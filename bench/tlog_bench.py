@@ -4,12 +4,13 @@ of a lookup answer's log member at several tree sizes, and what checking one
 costs a client."""
 import base64
 import json
+import math
 import os
 import pathlib
 import tempfile
 import time
 
-from host_tools.protocol import tlog
+from host_tools.protocol import signing, tlog
 from keyserver import serverkey
 from keyserver.store import Store
 from keyserver.tlog import tree
@@ -24,27 +25,52 @@ TREE_SIZES = (10**3, 10**6, 10**9)
 _NOW = 1_765_000_000
 _BOARD_TREE = 10**6
 
-# Under the unix port: a board's check of one log member, with the checkpoint
-# signature (a new checkpoint) and without (the checkpoint it kept).
+# Under the unix port: what a board's log check adds to a lookup. The log
+# state comes signed in the answer ("lookup logged", docs/PROTOCOL.md §10), so
+# the check itself is hashing: commitment + inclusion + map proof, and a
+# consistency proof from the checkpoint it kept. The only other extra is the
+# answer's signed bytes growing by the commitment: Ed25519 verification hashes
+# R || A || them with SHA-512, timed with and without it. A second Ed25519
+# verify, of the note (what a board used to add), is timed for comparison.
 _BOARD_SCRIPT = """
 import json, time
-from nes.crypto import b64
+from nes.crypto import b64, ed25519
+from nes.crypto.sha512 import sha512
 from nes.proto import tlog
+from nes.proto.logstate import commitment
+from nes.proto.directory import signed_bytes
 case = json.loads(%r)
 keys = [b64.decode(k) for k in case["keys"]]
 public = b64.decode(case["public"])
-kept = tlog.check(case["member"], "u0000500", keys[0], keys[1], public, None)
+member, older = case["member"], case["older"]
+kept = (older["origin"].encode(), older["size"], b64.decode(older["root"]))
+signature = b64.decode(case["signature"])
+plain = signed_bytes("u0000500", 1, 0, 1, keys)
+logged = signed_bytes("u0000500", 1, 0, 1, keys, commitment(member)[0])
+note = case["note_text"].encode()
+note_signature = b64.decode(case["note_signature"])
+
+
+def log_check(start):
+    tlog.check(member, commitment(member)[1], "u0000500", keys[0], keys[1], start)
+
+
 out = {}
-for name, start in (("new_checkpoint_s", None), ("kept_checkpoint_s", kept)):
+for name, run in (("log_check_s", lambda: log_check(None)),
+                  ("log_check_consistency_s", lambda: log_check(kept)),
+                  ("answer_hash_plain_s", lambda: sha512(signature + plain)),
+                  ("answer_hash_logged_s", lambda: sha512(signature + logged)),
+                  ("note_verify_s", lambda: ed25519.verify(public, note, note_signature))):
     times = []
-    for _ in range(%d):
+    for _ in range(%d if name == "note_verify_s" else 20 * %d):
         t0 = time.ticks_us()
-        tlog.check(case["member"], "u0000500", keys[0], keys[1], public, start)
+        run()
         times.append(time.ticks_diff(time.ticks_us(), t0) / 1e6)
     times.sort()
     out[name] = times[len(times) // 2]
 print("BENCH-JSON " + json.dumps(out))
 """
+_MAP_DEPTH = 21  # a name's expected map proof among 10**6 names: log2(10**6) + 1.3
 
 
 def _appends(url, key, count):
@@ -55,21 +81,34 @@ def _appends(url, key, count):
         started = time.monotonic()
         for i in range(count):
             with store.transaction() as tx:
-                log.append(tx.conn, tlog.ACTIVATE, "u%07d" % i, (os.urandom(32), os.urandom(32)), _NOW)
+                log.append(tx, tlog.ACTIVATE, "u%07d" % i, (os.urandom(32), os.urandom(32)), _NOW)
         seconds = time.monotonic() - started
     finally:
         store.dispose()
     return {"appends": count, "per_s": round(count / seconds, 1)}
 
 
+def _map_depth(names):
+    """The expected depth of a name's leaf in a map of `names` random keys."""
+    return math.ceil(math.log2(names)) + 1
+
+
+def _map_proof(name, leaf, depth):
+    """(map proof, map root) of `name` -> `leaf` with `depth` random siblings."""
+    proof = [os.urandom(32) for _ in range(depth)]
+    return proof, tlog.map_root_from_proof(tlog.map_key(name), leaf, proof)
+
+
 def _member(key, size, index, consistency_from=None):
-    """A lookup's log member for entry `index` of a tree of `size` (hash values
-    do not change sizes: every stored hash is a placeholder)."""
+    """A lookup's log member for entry `index` of a tree of `size`, as many
+    names as entries (the longest map proof) (hash values do not change
+    sizes: every stored hash is a placeholder)."""
     zero = lambda level, idx: b"\0" * tlog.HASH_BYTES  # noqa: E731
-    note = tlog.sign_note(tlog.checkpoint_text("keys.example.org/log", size, b"\0" * 32),
+    note = tlog.sign_note(tlog.checkpoint_text("keys.example.org/log", size, b"\0" * 32, b"\0" * 32),
                           "keys.example.org/log", key.seed)
     member = {"index": index, "kind": "activate", "serial": 1, "time": _NOW,
-              "proof": tlog.encode_proof(tree.inclusion_proof(index, size, zero)), "checkpoint": note}
+              "proof": tlog.encode_proof(tree.inclusion_proof(index, size, zero)),
+              "map": tlog.encode_proof([b"\0" * 32] * _map_depth(size)), "checkpoint": note}
     if consistency_from:
         member["consistency"] = tlog.encode_proof(tree.consistency_proof(consistency_from, size, zero))
     return member
@@ -81,6 +120,7 @@ def _proof_sizes(key):
         member = _member(key, size, 0)
         with_consistency = _member(key, size, 0, consistency_from=size // 3)
         rows.append({"tree_size": size, "inclusion_hashes": len(member["proof"]),
+                     "map_hashes": len(member["map"]),
                      "log_member_bytes": len(json.dumps(member)),
                      "with_consistency_bytes": len(json.dumps(with_consistency))})
     return rows
@@ -98,9 +138,11 @@ def _client_check(key, reps):
             hashes[level, idx] = h
     get = lambda level, idx: hashes[level, idx]  # noqa: E731
     root = tree.root(1000, get)
-    note = tlog.sign_note(tlog.checkpoint_text("bench/log", 1000, root), "bench/log", key.seed)
+    map_proof, map_root = _map_proof("u0000500", tlog.leaf_hash(datas[500]), _map_depth(1000))
+    note = tlog.sign_note(tlog.checkpoint_text("bench/log", 1000, root, map_root), "bench/log", key.seed)
     member = {"index": 500, "kind": "activate", "serial": 1, "time": _NOW,
-              "proof": tlog.encode_proof(tree.inclusion_proof(500, 1000, get)), "checkpoint": note}
+              "proof": tlog.encode_proof(tree.inclusion_proof(500, 1000, get)),
+              "map": tlog.encode_proof(map_proof), "checkpoint": note}
     times = []
     for _ in range(reps):
         started = time.perf_counter()
@@ -112,7 +154,8 @@ def _client_check(key, reps):
 def _board_check(key, reps):
     """Unix-port seconds of a board's check of a log member in a tree of
     _BOARD_TREE entries, all but entry 500 one placeholder entry (so every
-    subtree without entry 500 has one hash per level)."""
+    subtree without entry 500 has one hash per level), and a map of as many
+    names; kept: the checkpoint of 1,000 entries fewer."""
     keys = (os.urandom(32), os.urandom(32))
     leaf = tlog.leaf_hash(tlog.encode_entry(tlog.ACTIVATE, "u0000500", 1, _NOW, *keys))
     same = [tlog.leaf_hash(b"placeholder")]
@@ -125,16 +168,24 @@ def _board_check(key, reps):
         return leaf if level == 0 else tlog.node_hash(get(level - 1, 2 * idx), get(level - 1, 2 * idx + 1))
 
     root = tree.root(_BOARD_TREE, get)
-    note = tlog.sign_note(tlog.checkpoint_text("bench/log", _BOARD_TREE, root), "bench/log", key.seed)
+    map_proof, map_root = _map_proof("u0000500", leaf, _map_depth(_BOARD_TREE))
+    text = tlog.checkpoint_text("bench/log", _BOARD_TREE, root, map_root)
+    note = tlog.sign_note(text, "bench/log", key.seed)
+    older = _BOARD_TREE - 1000
     member = {"index": 500, "kind": "activate", "serial": 1, "time": _NOW,
-              "proof": tlog.encode_proof(tree.inclusion_proof(500, _BOARD_TREE, get)), "checkpoint": note}
-    case = {"member": member, "keys": [base64.b64encode(k).decode() for k in keys],
-            "public": base64.b64encode(key.public).decode()}
-    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps), heapsize="96k")
+              "proof": tlog.encode_proof(tree.inclusion_proof(500, _BOARD_TREE, get)),
+              "map": tlog.encode_proof(map_proof), "checkpoint": note,
+              "consistency": tlog.encode_proof(tree.consistency_proof(older, _BOARD_TREE, get))}
+    b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
+    case = {"member": member, "keys": [b64(k) for k in keys], "public": b64(key.public),
+            "older": {"origin": "bench/log", "size": older, "root": b64(tree.root(older, get))},
+            "signature": b64(signing.sign(key.seed, b"a lookup answer")), "note_text": text,
+            "note_signature": b64(signing.sign(key.seed, text.encode()))}
+    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps, reps), heapsize="96k")
     for line in run.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             return dict(json.loads(line[len("BENCH-JSON "):]), tree_size=_BOARD_TREE,
-                        member_bytes=len(json.dumps(member)))
+                        map_hashes=len(map_proof), member_bytes=len(json.dumps(member)))
     raise RuntimeError("micropython: %s" % (run.stderr or run.stdout).strip()[-300:])
 
 
@@ -152,5 +203,7 @@ def run(profile):
         return {"appends": stores, "proofs": _proof_sizes(key),
                 "host_check_s": _client_check(key, max(3, profile.crypto_reps * 5)),
                 "board_check": _board_check(key, max(1, profile.crypto_reps)),
-                "note": "appends: one transaction each, as activations make them; "
-                        "host check: checkpoint signature + inclusion proof, pycryptodome"}
+                "note": "appends: one transaction each, as activations make them (each also updates "
+                        "the name map); log member sizes with as many names as entries (the longest "
+                        "map proof); host check: checkpoint signature + inclusion and map proofs, "
+                        "pycryptodome"}

@@ -11,7 +11,7 @@ import urllib.request
 from .errors import CommandError
 from .keyfiles import b64, decode_key
 from .output import safe_text
-from .protocol import directory
+from .protocol import directory, tlog
 from .protocol.errors import DirectoryError
 from .protocol.tlog import LogError
 from .transparency import LogChecker
@@ -98,8 +98,10 @@ class KeyServer:
             raise UnknownUser("the key server at %s does not know %r (not registered, not yet "
                               "activated, or deactivated)" % (self.url, username))
         try:
+            # A keys answer with the log's proofs is signed with the log state they are in (§10).
+            logged = tlog.answer_commitment(answer.get("log")) if self.log and status == 200 else None
             found = directory.read_answer(status, answer, username, self.public_key,
-                                          int(time.time()) if now is None else now, seen_serial)
+                                          int(time.time()) if now is None else now, seen_serial, logged)
             if self.log and found.keys is not None:
                 self.log.check_answer(answer, username, found.keys)
             return found

@@ -71,10 +71,16 @@ class LogState:
         self.save()
 
     def monitor_frontier(self):
-        return _frontier(self.data.get("monitor", {}))
+        # A state from before the name map has no map of what was read: read all again.
+        return _frontier(self.data.get("monitor", {}) if "monitor_map" in self.data else {})
 
-    def keep_monitor(self, frontier):
+    def monitor_map(self):
+        """name -> leaf hash of its latest entry, of every entry the monitor read."""
+        return {n: base64.b64decode(v) for n, v in self.data.get("monitor_map", {}).items()}
+
+    def keep_monitor(self, frontier, leaves):
         self.data["monitor"] = _saved(frontier)
+        self.data["monitor_map"] = {n: _b64(v) for n, v in leaves.items()}
 
     def latest_frontier(self, name, index):
         """The tree read up to where a name's entry `index` was last shown to be its

@@ -134,8 +134,8 @@ class Accounts:
                 return ACTIVATED
             user = tx.user(username)
             if row.purpose == DEACTIVATE and tx.delete_active(username):
-                self._publish(tx, username, None, now)
-                log_entries.deactivated(self.log, tx, user, now)  # transparency log (issue 18)
+                serial, _ = self._publish(tx, username, None, now)
+                log_entries.deactivated(self.log, tx, user, serial, now)  # transparency log (issue 18)
                 return DEACTIVATED
             raise LinkUnknown()
 
@@ -148,11 +148,12 @@ class Accounts:
         return (directory.ABSENT if keys is None else directory.KEYS), body, expires_at
 
     def _publish(self, tx, username, keys, now):
-        """One change of a name: its serial raised, its new answer stored; the signature."""
+        """One change of a name: its serial raised, its new answer stored;
+        (the serial, the signature)."""
         serial = tx.bump_serial(username)
         status, body, expires_at = self.signed_answer(username, serial, now, keys)
         tx.store_answer(username, status, body, now, expires_at)
-        return json.loads(body)["signature"]
+        return serial, json.loads(body)["signature"]
 
     def refreshed(self, username, stored, now):
         """The stored answer (status, body, serial, issued_at, expires_at),
@@ -173,8 +174,9 @@ class Accounts:
         if user is None or user.state != PENDING:
             raise LinkUnknown()
         keys = tuple(base64.b64decode(k) for k in (user.public_key_message, user.public_key_sign))
-        tx.activate(username, self._publish(tx, username, keys, now))
-        log_entries.activated(self.log, tx, user, now)  # transparency log (issue 18)
+        serial, signature = self._publish(tx, username, keys, now)
+        tx.activate(username, signature)
+        log_entries.activated(self.log, tx, user, serial, now)  # transparency log (issue 18)
         token, token_hash = tokens.new()
         tx.add_token(token_hash, username, DEACTIVATE)
         self._mail_link(
@@ -198,5 +200,7 @@ class Accounts:
             unpublished = tx.unpublished()
             for user in unpublished:
                 keys = tuple(base64.b64decode(k) for k in (user.public_key_message, user.public_key_sign))
-                tx.set_signature(user.username, self._publish(tx, user.username, keys, issued))
+                serial, signature = self._publish(tx, user.username, keys, issued)
+                tx.set_signature(user.username, signature)
+                log_entries.activated(self.log, tx, user, serial, issued)  # published now: logged now
             return len(rows) + len(unpublished)

@@ -46,12 +46,19 @@ def lookup(url, server_public, name, now, seen_serial=0, log_path=None):
         return None
     from .proto.directory import read_answer
 
-    found = read_answer(status, answer, name, server_public, now, seen_serial)
-    if log_path and found[0] is not None:
+    logged = head = None
+    if log_path and status == 200:
+        # The keys come signed with the log state they are proved in (§10): one
+        # signature vouches for both, the proofs (tlog, loaded after it) are hashing.
+        from .proto.logstate import commitment
+
+        logged, head = commitment(answer.get("log"))
+    found = read_answer(status, answer, name, server_public, now, seen_serial, logged)
+    if head:
         from .proto import tlog
 
         keys = found[0]
-        newest = tlog.check(answer.get("log"), name, keys[0], keys[1], server_public, kept)
+        newest = tlog.check(answer["log"], head, name, keys[0], keys[1], kept)
         if newest != kept:
             _keep(log_path, newest)
     return found

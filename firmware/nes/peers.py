@@ -96,7 +96,7 @@ class Peers:
             return keyserver.lookup(self.url, self.server_public, name, _now(),
                                     pin[_SERIAL] if pin else 0, None if pin else self.log_path)
         finally:
-            for module in ("keyserver", "http", "proto.directory", "proto.tlog"):
+            for module in ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog"):
                 nes.unload(module)
 
     def _pinned(self, name):

@@ -1,6 +1,7 @@
 """`nes monitor [NAME...]`: read the key server's transparency log from where
 the last run stopped, check it against the signed checkpoint and every
-checkpoint seen before, and report each entry for the watched names (by
+checkpoint seen before (and the checkpoint's name map against the map of
+the entries), and report each entry for the watched names (by
 default every name this host registered, and its own user). Exits with
 UNEXPECTED_KEY when a name shows keys this host did not register."""
 import base64
@@ -50,6 +51,22 @@ def _report(state, log_state, names, entries):
     return watched
 
 
+def _check_map(log_state, note, entries):
+    """The name map of every entry read (name -> leaf hash of its latest),
+    checked against the map root the checkpoint commits to: the map clients
+    trust for "latest" is the one the log's entries make."""
+    leaves = log_state.monitor_map()
+    for _, entry in entries:
+        leaves[entry["name"]] = tlog.leaf_hash(tlog.encode_entry(
+            entry["kind"], entry["name"], entry["serial"], entry["time"],
+            entry["public_key_message"], entry["public_key_sign"]))
+    committed = tlog.checkpoint_map_root(tlog.split_note(note)[0])
+    if tlog.map_root_of(sorted((tlog.map_key(n), v) for n, v in leaves.items())) != committed:
+        raise tlog.LogError("the checkpoint's name map is not the map of the log's entries "
+                            "(a lie about which entry is a name's latest)")
+    return leaves
+
+
 def _line(item):
     when = datetime.datetime.fromtimestamp(item["time"], datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
     verdict = {True: "registered here", False: "NOT REGISTERED HERE", None: "not registered here (unknown)"}
@@ -73,10 +90,11 @@ def do_monitor(state, args):
         # The checkpoint kept from lookups is at or after where the monitor stopped
         # (a run keeps its own): reading on from there checks it on the way.
         entries = checker.extend(frontier, size, root, (log_state.size, log_state.root))
+        leaves = _check_map(log_state, note, entries)
     except (tlog.LogError, UnicodeDecodeError) as exc:
         raise CommandError("the key server's transparency log does not verify: %s" % exc) from None
     log_state.keep(origin, size, root, note)
-    log_state.keep_monitor(frontier)
+    log_state.keep_monitor(frontier, leaves)
     log_state.save()
     watched = _report(state, log_state, names, entries)
     unexpected = sum(1 for item in watched if item["registered_here"] is False)

@@ -5,10 +5,11 @@ VERSION = 0x01
 CIPHERKEY_INFO = b"nes/1 cipherkey"
 PAYLOAD_INFO = b"nes/1 payload"
 SIGNATURE_LABEL = b"nes/1 signature"
-# Two statements a key server signs (§10); neither label is a prefix of the
-# other, so one statement's signature never verifies as the other's.
+# The statements a key server signs (§10); no label is a prefix of another,
+# so one statement's signature never verifies as another's.
 LOOKUP_KEYS_LABEL = b"nes/1 lookup keys"
 LOOKUP_ABSENT_LABEL = b"nes/1 lookup absent"
+LOOKUP_LOGGED_LABEL = b"nes/1 lookup logged"  # keys with the log state they are proved in
 
 MAX_INNER_BYTES = 3072
 MAX_FRAME_BYTES = 4608

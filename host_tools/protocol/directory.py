@@ -9,7 +9,7 @@ from typing import NamedTuple, Optional, Tuple
 
 from . import signing
 from .constants import (
-    KEY_BYTES, LOOKUP_ABSENT_LABEL, LOOKUP_KEYS_LABEL, MAX_LOOKUP_SKEW_S, MAX_TIMESTAMP,
+    KEY_BYTES, LOOKUP_ABSENT_LABEL, LOOKUP_KEYS_LABEL, LOOKUP_LOGGED_LABEL, MAX_LOOKUP_SKEW_S, MAX_TIMESTAMP,
     SIGNATURE_BYTES, USERNAME_RE,
 )
 from .errors import DirectoryError, RollbackError, StaleAnswerError
@@ -27,27 +27,30 @@ class Answer(NamedTuple):
     expires_at: int
 
 
-def signed_bytes(username, serial, issued_at, expires_at, keys=None):
-    """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at) [|| M || S]."""
+def signed_bytes(username, serial, issued_at, expires_at, keys=None, logged=None):
+    """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at)
+    [|| M || S [|| logged]]; `logged` (the log state the keys are proved in,
+    tlog.answer_commitment) makes it the "lookup logged" statement."""
     name = username.encode("ascii")
-    label = LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_KEYS_LABEL
+    label = LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_LOGGED_LABEL if logged else LOOKUP_KEYS_LABEL
     data = label + bytes([len(name)]) + name + struct.pack(">QQQ", serial, issued_at, expires_at)
-    return data if keys is None else data + keys[0] + keys[1]
+    return data if keys is None else data + keys[0] + keys[1] + (logged or b"")
 
 
 def _text(raw):
     return base64.b64encode(raw).decode("ascii")
 
 
-def sign_answer(server_seed, username, serial, issued_at, expires_at, keys=None):
+def sign_answer(server_seed, username, serial, issued_at, expires_at, keys=None, logged=None):
     """The answer object a server sends: keys (M, S) with status 200, or the
-    signed "no such user" (keys None) with status 404."""
+    signed "no such user" (keys None) with status 404; with `logged`, the
+    keys' signature is the "lookup logged" statement's."""
     response = {"username": username}
     if keys is not None:
         response["public_key_message"] = _text(keys[0])
         response["public_key_sign"] = _text(keys[1])
     response.update(serial=serial, issued_at=issued_at, expires_at=expires_at)
-    signature = signing.sign(server_seed, signed_bytes(username, serial, issued_at, expires_at, keys))
+    signature = signing.sign(server_seed, signed_bytes(username, serial, issued_at, expires_at, keys, logged))
     answer = {"response": response, "signature": _text(signature)}
     if keys is None:
         answer.update(error="no such user", status=ABSENT)
@@ -80,10 +83,12 @@ def when(seconds):
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
 
 
-def read_answer(status, answer, username, server_public, now, seen_serial=0):
+def read_answer(status, answer, username, server_public, now, seen_serial=0, logged=None):
     """The Answer in a parsed lookup body served with HTTP `status` (200 or
     404) for `username`, checked against the pinned server key, the clock
-    `now` (Unix seconds) and the highest serial already seen for the name."""
+    `now` (Unix seconds) and the highest serial already seen for the name.
+    With `logged` (tlog.answer_commitment of the answer's log member), a keys
+    answer must be signed as the "lookup logged" statement of that log state."""
     if status not in (KEYS, ABSENT):
         raise DirectoryError("key server answered HTTP %d" % status)
     if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
@@ -100,7 +105,8 @@ def read_answer(status, answer, username, server_public, now, seen_serial=0):
     if issued_at > expires_at:
         raise DirectoryError("answer for %s expires before it was issued" % username)
     signature = _b64(answer.get("signature"), SIGNATURE_BYTES, "signature")
-    if not signing.verify(server_public, signed_bytes(username, serial, issued_at, expires_at, keys),
+    if not signing.verify(server_public,
+                          signed_bytes(username, serial, issued_at, expires_at, keys, keys and logged),
                           signature):
         raise DirectoryError("key-server signature does not verify with the pinned key")
     if issued_at > now + MAX_LOOKUP_SKEW_S:

@@ -5,6 +5,7 @@ its log from the same pieces."""
 import base64
 import binascii
 import hashlib
+import struct
 
 from . import signing
 from .constants import KEY_BYTES, SIGNATURE_BYTES, USERNAME_RE
@@ -171,6 +172,12 @@ def decode_proof(items):
     return _hashes([_decode_b64(h, HASH_BYTES) for h in items])
 
 
+def decode_map_proof(items):
+    if not isinstance(items, list) or not all(isinstance(h, str) for h in items):
+        raise LogError("malformed map proof")
+    return _hashes_map([_decode_b64(h, HASH_BYTES) for h in items])
+
+
 def encode_proof(proof):
     return [base64.b64encode(h).decode("ascii") for h in proof]
 
@@ -267,10 +274,82 @@ def verify_cosignature(note, name, public):
     raise LogError("the checkpoint is not cosigned by the witness %s" % name)
 
 
+# The name map (docs/TRANSPARENCY.md §4): a compact sparse Merkle tree of
+# SHA-256(name) -> the leaf hash of the name's latest entry, whose root the
+# checkpoint commits to.
+
+MAP_KEY_BITS = 256
+MAP_EMPTY = bytes(HASH_BYTES)  # the hash of a subtree without names
+MAP_EXTENSION = "nes-map "  # the checkpoint's extension line: this, then the base64 map root
+
+
+def map_key(name):
+    return hashlib.sha256(name.encode("ascii")).digest()
+
+
+def map_leaf(key, value):
+    """A subtree holding one name: its hash at any depth."""
+    return hashlib.sha256(b"\x02" + key + value).digest()
+
+
+def map_node(left, right):
+    """A subtree holding two or more names."""
+    return hashlib.sha256(b"\x03" + left + right).digest()
+
+
+def map_bit(key, depth):
+    """Whether `key` goes right below depth `depth` (bit `depth`, most significant first)."""
+    return key[depth >> 3] >> (7 - (depth & 7)) & 1
+
+
+def map_root_from_proof(key, value, proof):
+    """The map root that `proof` (sibling hashes, the deepest first) gives for key -> value."""
+    if len(proof) > MAP_KEY_BITS:
+        raise LogError("malformed map proof")
+    h = map_leaf(key, value)
+    for i, sibling in enumerate(proof):
+        h = map_node(sibling, h) if map_bit(key, len(proof) - 1 - i) else map_node(h, sibling)
+    return h
+
+
+def map_root_of(leaves, depth=0):
+    """The map root of sorted (key, value) pairs, all sharing their first `depth` bits."""
+    if not leaves:
+        return MAP_EMPTY
+    if len(leaves) == 1:
+        return map_leaf(*leaves[0])
+    cut = 0
+    while cut < len(leaves) and not map_bit(leaves[cut][0], depth):
+        cut += 1
+    return map_node(map_root_of(leaves[:cut], depth + 1), map_root_of(leaves[cut:], depth + 1))
+
+
+def verify_map(name, value, proof, root):
+    """Check that `value` (an entry's leaf hash) is what the map of `root` holds for `name`."""
+    if map_root_from_proof(map_key(name), value, _hashes_map(proof)) != root:
+        raise LogError("map proof does not match the checkpoint: not the name's latest entry")
+
+
+def _hashes_map(proof):
+    if len(proof) > MAP_KEY_BITS or any(len(h) != HASH_BYTES for h in proof):
+        raise LogError("malformed map proof")
+    return proof
+
+
 # C2SP tlog-checkpoint.
 
-def checkpoint_text(origin, size, root):
-    return "%s\n%d\n%s\n" % (origin, size, base64.b64encode(root).decode("ascii"))
+def checkpoint_text(origin, size, root, map_root=None):
+    """The checkpoint body; with `map_root`, the extension line committing to the name map."""
+    text = "%s\n%d\n%s\n" % (origin, size, base64.b64encode(root).decode("ascii"))
+    return text if map_root is None else text + "%s%s\n" % (MAP_EXTENSION, base64.b64encode(map_root).decode())
+
+
+def checkpoint_map_root(text):
+    """The name-map root a checkpoint body commits to (its extension line)."""
+    for line in text.split("\n")[3:]:
+        if line.startswith(MAP_EXTENSION):
+            return _decode_b64(line[len(MAP_EXTENSION):], HASH_BYTES)
+    raise LogError("the checkpoint commits to no name map")
 
 
 def parse_checkpoint(text):
@@ -296,11 +375,33 @@ def note_origin(note):
 
 # Lookup answers (docs/TRANSPARENCY.md §4).
 
+def answer_commitment(member):
+    """The 32 bytes a logged lookup answer's signature covers after the keys
+    (docs/PROTOCOL.md §10, "lookup logged"): SHA-256(u64be(index) ||
+    u8(len(origin)) || origin || u64be(size) || root || map root), from the
+    member's index and its checkpoint's text (unverified here: the answer's
+    signature vouches)."""
+    if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
+        raise LogError("the answer has no transparency-log proof")
+    index = member.get("index")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 1 << 53:
+        raise LogError("malformed log member")
+    text = split_note(member["checkpoint"])[0]
+    origin, size, root = parse_checkpoint(text)
+    name = origin.encode("utf-8")
+    if len(name) > 255:
+        raise LogError("malformed checkpoint")
+    return hashlib.sha256(struct.pack(">Q", index) + bytes([len(name)]) + name + struct.pack(">Q", size)
+                          + root + checkpoint_map_root(text)).digest()
+
+
 def verify_log_member(member, username, keys, public, origin=None):
     """Check the "log" member of a lookup answer whose signature verified for
     `username` and `keys`: the checkpoint is signed by `public` under `origin`
-    (taken from the note when None), and the entry publishing these keys is in
-    its tree. Returns {"origin", "size", "root", "index", "serial", "proof", "leaf"}."""
+    (taken from the note when None), the entry publishing these keys is in
+    its tree, and the name map it commits to holds that entry for the name
+    (it is the name's latest). Returns {"origin", "size", "root", "map_root",
+    "index", "serial", "proof", "leaf"}."""
     if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
         raise LogError("the answer has no transparency-log proof")
     fields = [member.get(k) for k in ("index", "serial", "time")]
@@ -310,12 +411,17 @@ def verify_log_member(member, username, keys, public, origin=None):
     if member.get("kind") not in (ACTIVATE, CHANGE):
         raise LogError("the logged entry does not publish keys")
     origin = origin or note_origin(member["checkpoint"])
-    size, root = open_checkpoint(member["checkpoint"], origin, public)
+    text = open_note(member["checkpoint"], origin, public)
+    got_origin, size, root = parse_checkpoint(text)
+    if got_origin != origin:
+        raise LogError("checkpoint is for another log")
+    map_root = checkpoint_map_root(text)
     leaf = leaf_hash(encode_entry(member["kind"], username, serial, time, *keys))
     proof = decode_proof(member.get("proof"))
     verify_inclusion(leaf, index, size, proof, root)
-    return {"origin": origin, "size": size, "root": root, "index": index, "serial": serial,
-            "proof": proof, "leaf": leaf}
+    verify_map(username, leaf, decode_map_proof(member.get("map")), map_root)
+    return {"origin": origin, "size": size, "root": root, "map_root": map_root, "index": index,
+            "serial": serial, "proof": proof, "leaf": leaf}
 
 
 # C2SP tlog-tiles paths and entry bundles.

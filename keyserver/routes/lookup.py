@@ -4,14 +4,16 @@ before Flask in the WSGI app; this route names it for url_for).
 
 With `?log=1`, or `?since=N` (the tree size the client holds), a keys
 answer also carries the "log" member: the proofs that the keys are the
-name's latest transparency-log entry (docs/TRANSPARENCY.md §4). That member
-is outside the signed bytes, depends on the log's current size and so is
-never cached (no-store); the plain answer stays the cacheable one."""
+name's latest transparency-log entry (docs/TRANSPARENCY.md §4), and is
+signed as the "lookup logged" statement, which adds the log state they are
+proved in (§10). It depends on the log's current size and so is never
+cached (no-store); the plain answer stays the cacheable one."""
 import base64
 import json
 
 from flask import Blueprint, Response, request
 
+from host_tools.protocol import directory, signing
 from host_tools.protocol import tlog as proto
 
 from .. import accounts, answers, errors
@@ -30,9 +32,18 @@ def lookup(username):
         answer["log"] = log_member(answer["response"], request.args.get("since"))
         if answer["log"] is None:
             return errors.respond(503, "the directory changed during the lookup; try again")
+        answer["signature"] = _logged_signature(current.server_key.seed, answer)
         body = json.dumps(answer, separators=(",", ":")).encode("ascii")
         headers = [("Cache-Control", "no-store")]
     return Response(body, status, headers, content_type=None if status == 304 else "application/json")
+
+
+def _logged_signature(seed, answer):
+    r = answer["response"]
+    keys = tuple(base64.b64decode(r[k]) for k in ("public_key_message", "public_key_sign"))
+    logged = proto.answer_commitment(answer["log"])
+    data = directory.signed_bytes(r["username"], r["serial"], r["issued_at"], r["expires_at"], keys, logged)
+    return base64.b64encode(signing.sign(seed, data)).decode("ascii")
 
 
 def log_member(response, since):

@@ -35,26 +35,31 @@ def make_log(directory, server_key, config):
     return Log(directory.engine, server_key, origin(config), witnesses)
 
 
-def activated(log, tx, user, now):
-    log.append(tx.conn, proto.ACTIVATE, user.username, _keys(user), now)
+def activated(log, tx, user, serial, now):
+    """Log the activation `serial` (tx.bump_serial's) of `user`."""
+    log.append(tx, proto.ACTIVATE, user.username, _keys(user), now, serial)
 
 
-def deactivated(log, tx, user, now):
-    log.append(tx.conn, proto.DEACTIVATE, user.username, _keys(user), now)
+def deactivated(log, tx, user, serial, now):
+    log.append(tx, proto.DEACTIVATE, user.username, _keys(user), now, serial)
 
 
 PAGE = 10_000
 
 
 def _missing(conn, after):
-    """Up to PAGE active names after `after` that have no log entry, with their keys."""
+    """Up to PAGE published active names after `after` that have no log entry,
+    with their serial and keys. An active user without a published answer
+    (from before serials) is logged when `nes-keyserver resign` publishes it."""
     rows = conn.execute(
-        select(store.users.c.username, store.users.c.public_key_message, store.users.c.public_key_sign)
+        select(store.users.c.username, store.names.c.serial,
+               store.users.c.public_key_message, store.users.c.public_key_sign)
+        .join(store.names, store.names.c.username == store.users.c.username)
         .outerjoin(tables.names, tables.names.c.username == store.users.c.username)
         .where(store.users.c.state == store.ACTIVE, tables.names.c.username.is_(None),
                store.users.c.username > after)
         .order_by(store.users.c.username).limit(PAGE)).all()
-    return [(u.username, _keys(u)) for u in rows]
+    return [(u.username, u.serial, _keys(u)) for u in rows]
 
 
 def backfill(log, directory, now):

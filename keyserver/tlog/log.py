@@ -13,10 +13,11 @@ from sqlalchemy import insert, select, text, update
 
 from host_tools.protocol import tlog as proto
 
-from . import tables, tree
+from . import namemap, tables, tree
 
 # pg_advisory_xact_lock key of the log's sequencer: "nes-kt/1" as a 64-bit integer.
 LOCK_KEY = int.from_bytes(b"nes-kt/1", "big") >> 1
+_MAP_TRIES = 5  # reads of a name's map proof while appends commit meanwhile
 
 
 class LogCorrupt(Exception):
@@ -44,12 +45,15 @@ def _lock(conn):
     # On SQLite this write takes the database lock; on PostgreSQL it is a no-op.
     if conn.execute(update(tables.head).where(tables.head.c.id == 1)
                     .values(size=tables.head.c.size)).rowcount == 0:
-        conn.execute(insert(tables.head).values(id=1, size=0, root=proto.EMPTY_ROOT))
+        conn.execute(insert(tables.head).values(id=1, size=0, root=proto.EMPTY_ROOT, map_root=proto.MAP_EMPTY))
 
 
 def read_head(conn):
-    row = conn.execute(select(tables.head.c.size, tables.head.c.root)).first()
-    return (0, proto.EMPTY_ROOT) if row is None else (row.size, bytes(row.root))
+    """(size, root, map root) the checkpoint signs."""
+    c = tables.head.c
+    row = conn.execute(select(c.size, c.root, c.map_root)).first()
+    return (0, proto.EMPTY_ROOT, proto.MAP_EMPTY) if row is None else (
+        row.size, bytes(row.root), bytes(row.map_root))
 
 
 class _Batch:
@@ -71,6 +75,7 @@ class _Batch:
         """Queue one entry; returns its index."""
         data = proto.encode_entry(kind, name, serial, now, *keys)
         self.entries.append({"idx": self.size, "data": data})
+        self.leaf = proto.leaf_hash(data)  # of the newest entry
         for level, idx, h in tree.new_hashes(self.size, data, self.get):
             self.edge[level] = (idx, h)
             self.hashes.append({"level": level, "idx": idx, "hash": h})
@@ -83,11 +88,12 @@ class _Batch:
             self.conn.execute(insert(tables.hashes), self.hashes)
             self.entries, self.hashes = [], []
 
-    def commit_head(self):
+    def commit_head(self, map_root):
         """Write what is queued, then the head of the grown tree."""
         self.flush()
         root = tree.root(self.size, self.get)
-        self.conn.execute(update(tables.head).where(tables.head.c.id == 1).values(size=self.size, root=root))
+        self.conn.execute(update(tables.head).where(tables.head.c.id == 1)
+                          .values(size=self.size, root=root, map_root=map_root))
 
 
 class Log:
@@ -103,26 +109,30 @@ class Log:
     def verifier_key(self):
         return proto.verifier_key(self.origin, self.server_key.public)
 
-    def append(self, conn, kind, name, keys, now):
-        """Log `kind` for `name` with its (message, sign) keys; returns (index, serial).
-        Call inside the transaction that makes the change."""
+    def append(self, tx, kind, name, keys, now, serial=None):
+        """Log `kind` for `name` with its (message, sign) keys; returns its index.
+        Call inside the transaction (a store.Transaction) that makes the change.
+        `serial` is the one tx.bump_serial gave this change (the directory's
+        per-name serial is the only counter); None bumps it here, after the
+        log lock, for a change the directory makes only in the log."""
+        conn = tx.conn
         _lock(conn)
+        if serial is None:
+            serial = tx.bump_serial(name)
         batch = _Batch(conn)
-        row = conn.execute(select(tables.names.c.serial).where(tables.names.c.username == name)).first()
-        serial = 1 if row is None else row.serial + 1
         index = batch.add(kind, name, serial, keys, now)
-        if row is None:
-            conn.execute(insert(tables.names).values(username=name, serial=serial, idx=index, kind=kind))
-        else:
-            conn.execute(update(tables.names).where(tables.names.c.username == name)
-                         .values(serial=serial, idx=index, kind=kind))
-        batch.commit_head()
-        return index, serial
+        key, leaf = proto.map_key(name), batch.leaf
+        if conn.execute(update(tables.names).where(tables.names.c.username == name)
+                        .values(idx=index, kind=kind, leaf=leaf)).rowcount == 0:
+            conn.execute(insert(tables.names).values(username=name, idx=index, kind=kind, map_key=key, leaf=leaf))
+        batch.commit_head(namemap.set_leaf(conn, key, leaf))
+        return index
 
     def backfill(self, missing, now):
-        """Log an activation for each (name, keys) page that `missing(conn, after)`
-        returns (names after `after` without an entry, in order; an empty page
-        ends), in one transaction; returns how many were added."""
+        """Log an activation for each (name, serial, keys) page that
+        `missing(conn, after)` returns (names after `after` without an entry, in
+        order, with the directory's serial; an empty page ends), in one
+        transaction; returns how many were added."""
         added = 0
         with self.engine.begin() as conn:
             _lock(conn)
@@ -131,23 +141,24 @@ class Log:
                 page = missing(conn, after)
                 if not page:
                     break
-                for name, keys in page:
-                    batch.add(proto.ACTIVATE, name, 1, keys, now)
-                conn.execute(insert(tables.names), [
-                    {"username": name, "serial": 1, "idx": batch.size - len(page) + i, "kind": proto.ACTIVATE}
-                    for i, (name, _) in enumerate(page)])
+                rows = []
+                for name, serial, keys in page:
+                    index = batch.add(proto.ACTIVATE, name, serial, keys, now)
+                    rows.append({"username": name, "idx": index, "kind": proto.ACTIVATE,
+                                 "map_key": proto.map_key(name), "leaf": batch.leaf})
+                conn.execute(insert(tables.names), rows)
                 batch.flush()
                 added += len(page)
                 after = page[-1][0]
             if added:
-                batch.commit_head()
+                batch.commit_head(namemap.rebuild(conn))
         return added
 
-    def _note(self, size, root):
+    def _note(self, size, root, map_root):
         with self._signed_lock:
             if self._signed[0] == (size, root):
                 return self._signed[1]
-            note = proto.sign_note(proto.checkpoint_text(self.origin, size, root), self.origin,
+            note = proto.sign_note(proto.checkpoint_text(self.origin, size, root, map_root), self.origin,
                                    self.server_key.seed)
             complete = True
             if self.witnesses:
@@ -165,7 +176,7 @@ class Log:
         hash_level = level * proto.TILE_HEIGHT
         start = n * proto.TILE_WIDTH
         with self.engine.connect() as conn:
-            size, _ = read_head(conn)
+            size = read_head(conn)[0]
             if start + width > size >> hash_level:
                 return None
             rows = conn.execute(
@@ -181,7 +192,7 @@ class Log:
         """The entry bundle n of `width`, or None while the tree is too small."""
         start = n * proto.TILE_WIDTH
         with self.engine.connect() as conn:
-            size, _ = read_head(conn)
+            size = read_head(conn)[0]
             if start + width > size:
                 return None
             rows = conn.execute(
@@ -194,33 +205,44 @@ class Log:
 
     def lookup_proof(self, name, since=None):
         """The "log" member of a lookup answer for `name`'s latest entry:
-        {index, kind, serial, time, proof, checkpoint[, consistency]} plus "keys"
-        (the entry's, for the caller to compare), or None when it has none. The
+        {index, kind, serial, time, proof, map, checkpoint[, consistency]} plus
+        "keys" (the entry's, for the caller to compare), or None when it has
+        none (or appends kept changing the map while it was read). The
         consistency proof is from tree size `since` when 0 < since < size."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(tables.names).where(tables.names.c.username == name)).first()
-            if row is None:
+            for _ in range(_MAP_TRIES):
+                row = conn.execute(select(tables.names).where(tables.names.c.username == name)).first()
+                if row is None:
+                    return None
+                # Read after the name: the head then covers its entry, whatever commits meanwhile.
+                size, root, map_root = read_head(conn)
+                key = bytes(row.map_key)
+                map_proof = namemap.proof(conn, key)
+                # The map's nodes are read after the head: an append committed
+                # in between makes them another map's; then read all again.
+                if proto.map_root_from_proof(key, bytes(row.leaf), map_proof) == map_root:
+                    break
+            else:
                 return None
-            # Read after the name: the head then covers its entry, whatever commits meanwhile.
-            size, root = read_head(conn)
             data = conn.execute(select(tables.entries.c.data)
                                 .where(tables.entries.c.idx == row.idx)).scalar_one()
             get = _getter(conn)
-            member = {"proof": proto.encode_proof(tree.inclusion_proof(row.idx, size, get))}
+            member = {"proof": proto.encode_proof(tree.inclusion_proof(row.idx, size, get)),
+                      "map": proto.encode_proof(map_proof)}
             if since is not None and 0 < since < size:
                 member["consistency"] = proto.encode_proof(tree.consistency_proof(since, size, get))
         entry = proto.decode_entry(bytes(data))
         member.update({
             "index": row.idx, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
             "keys": (entry["public_key_message"], entry["public_key_sign"]),
-            "checkpoint": self._note(size, root),
+            "checkpoint": self._note(size, root, map_root),
         })
         return member
 
     def consistency(self, size1, size2):
         """A consistency proof between two sizes of the current tree, or None."""
         with self.engine.connect() as conn:
-            size, _ = read_head(conn)
+            size = read_head(conn)[0]
             if not 0 < size1 <= size2 <= size:
                 return None
             return tree.consistency_proof(size1, size2, _getter(conn))

@@ -172,9 +172,11 @@ def test_a_bad_answer_for_a_pinned_name_is_refused(micropython, keyserver, json_
 
 def test_the_no_such_user_statement_never_verifies_as_keys(micropython, keyserver, json_server, tmp_path):
     """A signed "no such user" with keys added and served as 200 is refused."""
-    bob = keys_of(keyserver.register_and_activate("bob"))
+    honest = keyserver.register_and_activate("bob")
+    bob = keys_of(honest)
     answer = json.loads(signed(keyserver, 6, NOW, None)[1])
     answer["response"].update(public_key_message=bob[0], public_key_sign=bob[1])
+    answer["log"] = honest["log"]  # a board asks an unpinned name with the log's proofs
     forger = json_server(lambda p: json.dumps(answer).encode())
     outcome = step(micropython, forger.url, keyserver.public_key_b64, tmp_path / "peers.json",
                    "keys", "bob")[1]

@@ -29,7 +29,8 @@ for case in json.loads(%r):
 def served(keyserver):
     """(answer, keys, server key b64) of a real lookup for alice."""
     keys = random_keys()
-    answer = keyserver.register_and_activate("alice", public_key_message=keys[0], public_key_sign=keys[1])
+    keyserver.register_and_activate("alice", public_key_message=keys[0], public_key_sign=keys[1])
+    answer = keyserver.lookup("alice")[1]  # the plain answer: the "lookup keys" statement
     return answer, keys, keyserver.get("/key").json()["public_key"]
 
 

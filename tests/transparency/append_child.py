@@ -23,7 +23,7 @@ def main(url, key_file, count):
 
     for i in range(count):
         with store.transaction() as tx:
-            the_log.append(tx.conn, tlog.ACTIVATE, "user%04d" % i, keys(), 1_765_000_000 + i)
+            the_log.append(tx, tlog.ACTIVATE, "user%04d" % i, keys(), 1_765_000_000 + i)
         print("appended %d" % (i + 1), flush=True)
 
     def hang(size, get):
@@ -33,7 +33,7 @@ def main(url, key_file, count):
 
     tree.root = hang
     with store.transaction() as tx:
-        the_log.append(tx.conn, tlog.ACTIVATE, "victim", keys(), 1_765_000_000 + count)
+        the_log.append(tx, tlog.ACTIVATE, "victim", keys(), 1_765_000_000 + count)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ passes every other path through."""
 import json
 import time
 
-from host_tools.protocol import tlog
+from host_tools.protocol import directory, tlog
 from tests.fixtures.keyserver import http
 
 
@@ -22,20 +22,36 @@ def proxy(json_server, real, lies):
 
 def signed_answer(real, username, keys, log):
     """A fresh lookup answer for `keys` under the name's current serial,
-    signed with the real server's key, carrying `log`."""
+    carrying `log`, signed with the real server's key as the "lookup logged"
+    statement of the log state in `log` (docs/PROTOCOL.md §10)."""
     serial = real.accounts.store.answer(username)[2]
-    answer = json.loads(real.accounts.signed_answer(username, serial, int(time.time()), keys)[1])
+    now = int(time.time())
+    answer = directory.sign_answer(real.accounts.server_key.seed, username, serial, now,
+                                   now + real.accounts.config["LOOKUP_VALIDITY"], keys,
+                                   tlog.answer_commitment(log))
     answer["log"] = log
     return answer
 
 
-def logged_answer(real, username, index):
+def logged_answer(real, username, index, forge_map=False):
     """A signed answer with the keys of log entry `index` and its valid proof
-    against the current checkpoint: a logged entry, perhaps not the latest."""
+    against the current checkpoint: a logged entry, perhaps not the latest
+    (with the map proof of the name's latest entry: the best a liar has). With
+    `forge_map`, the checkpoint is signed anew with a name map that holds only
+    this entry for the name: a server lying about the map itself."""
     log = real.accounts.log
     path = "/log/" + tlog.tile_path("entries", index // 256, index % 256 + 1)
     entry = tlog.decode_entry(tlog.parse_bundle(http("GET", real.url + path).body)[index % 256])
     size = log.size()
     member = {"index": index, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
-              "proof": tlog.encode_proof(log.inclusion(index, size)), "checkpoint": log.checkpoint()}
+              "proof": tlog.encode_proof(log.inclusion(index, size)), "checkpoint": log.checkpoint(),
+              "map": log.lookup_proof(username)["map"]}
+    if forge_map:
+        text = tlog.open_note(member["checkpoint"], log.origin, log.server_key.public)
+        _, size, root = tlog.parse_checkpoint(text)
+        leaf = tlog.leaf_hash(tlog.encode_entry(entry["kind"], username, entry["serial"], entry["time"],
+                                                entry["public_key_message"], entry["public_key_sign"]))
+        forged = tlog.map_leaf(tlog.map_key(username), leaf)  # a map of this one name
+        member.update(map=[], checkpoint=tlog.sign_note(
+            tlog.checkpoint_text(log.origin, size, root, forged), log.origin, log.server_key.seed))
     return signed_answer(real, username, (entry["public_key_message"], entry["public_key_sign"]), member)

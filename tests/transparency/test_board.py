@@ -1,8 +1,11 @@
 """The board (firmware/nes/proto/tlog.py through nes.peers and nes.keyserver,
-under the MicroPython unix port with a 96 KiB heap) pins keys only with a
-transparency-log proof: the entry in the checkpoint's tree, the checkpoint
-signed by the pinned key and extending the one the board kept on flash. It
-refuses an unlogged key, a smaller checkpoint and a forked log."""
+under the MicroPython unix port with a 128 KiB heap: FIRMWARE.md, Memory)
+pins keys only with a transparency-log proof: the answer signed with the log
+state (checkpoint and name map) its proofs are against, the entry in the
+checkpoint's tree and the name map's latest for the name, the tree extending
+the one the board kept on flash. It refuses an unlogged key, a superseded
+key, a log state the answer is not signed with, a smaller checkpoint and a
+forked log."""
 import base64
 import os
 
@@ -62,6 +65,34 @@ def test_a_board_refuses_a_signed_key_that_is_not_logged(board, keyserver, json_
     unproved = {k: v for k, v in honest.items() if k != "log"}
     bare = liars.proxy(json_server, keyserver, {"/users/alice": unproved})
     assert board(bare.url, keyserver.public_key_b64, "alice") == "-> DirectoryError log: no proof"
+
+
+def test_a_board_refuses_a_superseded_key(board, keyserver, json_server):
+    """alice's first keys are logged (entry 0), with a valid inclusion proof,
+    but the name map the checkpoint commits to holds her newest entry."""
+    keyserver.register_and_activate("alice")
+    assert keyserver.deactivate("alice")[0] == 200
+    current = keyserver.register_and_activate("alice")
+    stale = liars.logged_answer(keyserver, "alice", 0)
+    assert _keys(stale) != _keys(current)
+    liar = liars.proxy(json_server, keyserver, {"/users/alice": stale})
+    assert board(liar.url, keyserver.public_key_b64, "alice") == (
+        "-> DirectoryError log: not the name's latest entry (map proof)")
+    assert board(keyserver.url, keyserver.public_key_b64, "alice") == "-> %s" % _keys(current)
+
+
+def test_a_board_refuses_a_log_state_the_answer_is_not_signed_with(board, keyserver, json_server):
+    """The checkpoint's note is validly signed, but the answer's signature
+    covers another log state: the board checks only the answer's signature."""
+    keyserver.register_and_activate("alice")
+    honest = keyserver.lookup("alice", "?log=1")[1]
+    keyserver.register_and_activate("bob")
+    moved = dict(honest, log=dict(honest["log"], checkpoint=keyserver.accounts.log.checkpoint(),
+                                  proof=tlog.encode_proof(keyserver.accounts.log.inclusion(0, 2)),
+                                  map=keyserver.accounts.log.lookup_proof("alice")["map"]))
+    liar = liars.proxy(json_server, keyserver, {"/users/alice": moved})
+    assert board(liar.url, keyserver.public_key_b64, "alice") == (
+        "-> DirectoryError key-server signature does not verify with the pinned key")
 
 
 def test_a_board_refuses_a_smaller_checkpoint_and_a_fork(board, keyserver_factory, tmp_path):

@@ -1,6 +1,7 @@
 """`nes` checks every lookup answer against the transparency log before it
-uses the keys (inclusion proof, checkpoint signature, consistency with the
-newest checkpoint it kept, no later entry for the name), and refuses the key
+uses the keys (inclusion proof, checkpoint signature, the name map's proof,
+consistency with the newest checkpoint it kept, no later entry for the name
+in the log), and refuses the key
 server's lies: a signed but unlogged key, a superseded key, a checkpoint older
 than one seen, a rewritten history (a fork)."""
 import base64
@@ -65,9 +66,21 @@ def test_a_superseded_key_is_refused(keyserver, client, json_server):
     stale = liars.logged_answer(keyserver, "alice", 0)
     assert _keys(stale) != _keys(current)
     liar = liars.proxy(json_server, keyserver, {"/users/alice": stale})
-    with pytest.raises(Exception, match="superseded by log entry 1 \\(deactivate, serial 2\\)"):
+    with pytest.raises(Exception, match="map proof does not match the checkpoint: not the name's latest"):
         client(keyserver, liar.url).lookup("alice")
     assert client(keyserver).lookup("alice") == _keys(current)
+
+
+def test_a_superseded_key_under_a_lying_name_map_is_refused(keyserver, client, json_server):
+    """The server signs a checkpoint whose name map holds the old entry: the
+    map proof passes, reading the log after the entry does not."""
+    keyserver.register_and_activate("alice")
+    assert keyserver.deactivate("alice")[0] == 200
+    keyserver.register_and_activate("alice")
+    stale = liars.logged_answer(keyserver, "alice", 0, forge_map=True)
+    liar = liars.proxy(json_server, keyserver, {"/users/alice": stale})
+    with pytest.raises(Exception, match="superseded by log entry 1 \\(deactivate, serial 2\\)"):
+        client(keyserver, liar.url).lookup("alice")
 
 
 def test_an_entry_older_than_one_seen_is_refused(keyserver, client, json_server):

@@ -108,13 +108,24 @@ def test_a_directory_older_than_the_log_gets_its_active_names_logged(keyserver_f
     with old.transaction() as tx:
         tx.insert_pending("alice", "alice@example.org", *keys, 1, 2)
         tx.activate("alice", "c2lnbmF0dXJl")
+        tx.bump_serial("alice")
+        tx.bump_serial("alice")  # published, deactivated and published again before the log
         tx.insert_pending("bob", "bob@example.org", *keys, 1, 2)  # pending: not logged
+        tx.insert_pending("carol", "carol@example.org", *keys, 1, 2)
+        tx.activate("carol", "c2lnbmF0dXJl")  # from before serials: not published, not logged
     old.dispose()
     server = keyserver_factory(DATABASE_URL=url)
     size, _ = _checkpoint(server)
     assert size == 1
     entry = tlog.decode_entry(tlog.parse_bundle(server.get("/log/tile/entries/000.p/1").body)[0])
-    assert (entry["kind"], entry["name"], entry["serial"]) == ("activate", "alice", 1)
+    # The entry's serial is the directory's: one counter.
+    assert (entry["kind"], entry["name"], entry["serial"]) == ("activate", "alice", 2)
     assert base64.b64encode(entry["public_key_sign"]).decode() == keys[1]
     keyserver_factory(DATABASE_URL=url)  # a second start adds nothing
     assert _checkpoint(server)[0] == 1
+    # Publishing carol (nes-keyserver resign) logs her, with the serial her answer carries.
+    server.accounts.resign_all()
+    assert _checkpoint(server)[0] == 2
+    entry = tlog.decode_entry(tlog.parse_bundle(server.get("/log/tile/entries/000.p/2").body)[1])
+    assert (entry["name"], entry["serial"]) == ("carol", 1)
+    assert server.get("/users/carol").json()["response"]["serial"] == 1

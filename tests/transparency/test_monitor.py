@@ -1,11 +1,16 @@
 """`nes monitor`: reads the log from where its last run stopped, checks it
 against the signed checkpoint and the checkpoints seen before, reports the
 entries of the watched names, exits 3 when a watched name shows keys this
-host did not register, and fails when the log's history was rewritten."""
+host did not register, and fails when the log's history was rewritten or
+the checkpoint's name map is not the map of the entries."""
 import json
+import os
+
+from sqlalchemy import update
 
 from host_tools.commands.monitor import UNEXPECTED_KEY
 from host_tools.protocol import tlog
+from keyserver.tlog import tables
 from tests.transparency.util import append_many
 
 
@@ -34,7 +39,7 @@ def test_monitor_exits_non_zero_when_the_server_logs_a_key_for_a_watched_name(
     alice.run("monitor").ok()
     # A coerced server publishes its own key for alice: to be served, it must be logged.
     with keyserver.accounts.store.transaction() as tx:
-        keyserver.accounts.log.append(tx.conn, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32),
+        keyserver.accounts.log.append(tx, tlog.CHANGE, "alice", (b"\x01" * 32, b"\x02" * 32),
                                       1_765_000_000)
     result = alice.run("monitor")
     assert result.returncode == UNEXPECTED_KEY, result.stderr
@@ -54,3 +59,16 @@ def test_monitor_fails_on_a_rewritten_history(nes_factory, mosquitto, keyserver_
     line = alice.run("monitor").failed()
     assert line == ("nes: the key server's transparency log does not verify: the log's "
                     "entries do not extend the tree read before to its checkpoint (a rewritten history)")
+
+
+def test_monitor_fails_when_the_checkpoint_lies_about_the_name_map(nes_factory, mosquitto, keyserver):
+    """A server whose checkpoint commits to a name map that is not the map of
+    its entries (so that it can prove a superseded key "latest")."""
+    alice = nes_factory("alice").join(mosquitto, keyserver)
+    alice.run("monitor").ok()
+    append_many(keyserver.accounts, 2)
+    with keyserver.accounts.store.transaction() as tx:
+        tx.conn.execute(update(tables.head).values(map_root=os.urandom(32)))
+    result = alice.run("monitor")
+    assert result.returncode == 1, result.stdout
+    assert "the checkpoint's name map is not the map of the log's entries" in result.stderr

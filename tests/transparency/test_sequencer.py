@@ -35,7 +35,7 @@ def test_instances_appending_at_once_make_one_log(postgres_cluster, tmp_path, ke
             for i in range(APPENDS):
                 # Every instance changes the same names: the serials race too.
                 with store.transaction() as tx:
-                    log.append(tx.conn, tlog.ACTIVATE, "name%02d" % (i % 4),
+                    log.append(tx, tlog.ACTIVATE, "name%02d" % (i % 4),
                                (os.urandom(32), bytes([number]) * 32), i)
         except Exception as exc:  # reported below, in the test's thread
             failures.append(exc)

@@ -10,5 +10,5 @@ def append_many(accounts, count, prefix="user", now=1_765_000_000):
     names = ["%s%04d" % (prefix, i) for i in range(count)]
     with accounts.store.transaction() as tx:
         for i, name in enumerate(names):
-            accounts.log.append(tx.conn, tlog.ACTIVATE, name, (os.urandom(32), os.urandom(32)), now + i)
+            accounts.log.append(tx, tlog.ACTIVATE, name, (os.urandom(32), os.urandom(32)), now + i)
     return names

@@ -14,8 +14,9 @@ VERSION = const(0x01)
 CIPHERKEY_INFO = b"nes/1 cipherkey"
 PAYLOAD_INFO = b"nes/1 payload"
 SIGNATURE_LABEL = b"nes/1 signature"
-LOOKUP_KEYS_LABEL = b"nes/1 lookup keys"  # the two statements of §10: neither
-LOOKUP_ABSENT_LABEL = b"nes/1 lookup absent"  # label is a prefix of the other
+LOOKUP_KEYS_LABEL = b"nes/1 lookup keys"  # the statements of §10: no label
+LOOKUP_ABSENT_LABEL = b"nes/1 lookup absent"  # is a prefix of another
+LOOKUP_LOGGED_LABEL = b"nes/1 lookup logged"
 
 MAX_INNER_BYTES = const(3072)
 MAX_FRAME_BYTES = const(4608)

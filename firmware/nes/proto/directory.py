@@ -4,7 +4,8 @@ statements (a name's keys, or that it has none), the name, the times against
 the board's clock and the serial against the highest one seen for the name."""
 from ..crypto import b64, ed25519
 from .constants import (
-    KEY_BYTES, LOOKUP_ABSENT_LABEL, LOOKUP_KEYS_LABEL, MAX_LOOKUP_SKEW_S, SIGNATURE_BYTES,
+    KEY_BYTES, LOOKUP_ABSENT_LABEL, LOOKUP_KEYS_LABEL, LOOKUP_LOGGED_LABEL, MAX_LOOKUP_SKEW_S,
+    SIGNATURE_BYTES,
 )
 from .errors import DirectoryError
 from .names import is_username
@@ -21,13 +22,17 @@ class RollbackError(DirectoryError):
     """A signed key-server answer older (lower serial) than one already seen for the name."""
 
 
-def signed_bytes(username, serial, issued_at, expires_at, keys=None):
-    """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at) [|| M || S]."""
+def signed_bytes(username, serial, issued_at, expires_at, keys=None, logged=None):
+    """label || u8(len(U)) || U || u64be(serial) || u64be(issued_at) || u64be(expires_at)
+    [|| M || S [|| logged]]: `logged` (logstate.commitment) makes it "lookup logged"."""
     name = username.encode()
-    parts = [LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_KEYS_LABEL, bytes((len(name),)), name,
+    label = LOOKUP_ABSENT_LABEL if keys is None else LOOKUP_LOGGED_LABEL if logged else LOOKUP_KEYS_LABEL
+    parts = [label, bytes((len(name),)), name,
              serial.to_bytes(8, "big"), issued_at.to_bytes(8, "big"), expires_at.to_bytes(8, "big")]
     if keys is not None:
         parts.extend(keys)
+        if logged:
+            parts.append(logged)
     return b"".join(parts)
 
 
@@ -56,11 +61,12 @@ def expired(expires_at, now):
     return now >= expires_at + MAX_LOOKUP_SKEW_S
 
 
-def read_answer(status, answer, username, server_public, now, seen_serial=0):
+def read_answer(status, answer, username, server_public, now, seen_serial=0, logged=None):
     """(keys or None, serial, issued_at, expires_at) of a parsed answer served
     with HTTP `status` (200: keys (M, S); 404: "no such user", keys None) for
-    `username`; `now` in Unix seconds. DirectoryError (StaleAnswerError,
-    RollbackError) for anything that must not be used."""
+    `username`; `now` in Unix seconds. With `logged` (logstate.commitment), keys
+    must be signed as the "lookup logged" statement. DirectoryError
+    (StaleAnswerError, RollbackError) for anything that must not be used."""
     if status != 200 and status != 404:
         raise DirectoryError("key server answered HTTP %d" % status)
     if not isinstance(answer, dict) or not isinstance(answer.get("response"), dict):
@@ -77,8 +83,8 @@ def read_answer(status, answer, username, server_public, now, seen_serial=0):
     if issued_at > expires_at:
         raise DirectoryError("answer for %s expires before it was issued" % username)
     signature = _field(answer, "signature", SIGNATURE_BYTES)
-    if not ed25519.verify(server_public, signed_bytes(username, serial, issued_at, expires_at, keys),
-                          signature):
+    if not ed25519.verify(server_public, signed_bytes(username, serial, issued_at, expires_at, keys,
+                                                      keys and logged), signature):
         raise DirectoryError("key-server signature does not verify with the pinned key")
     if issued_at > now + MAX_LOOKUP_SKEW_S:
         raise StaleAnswerError("answer for %s was issued %d s in the future of this board's clock"

@@ -1,20 +1,22 @@
 """A lookup answer's transparency-log proof (docs/TRANSPARENCY.md §4), as a
-board checks it before it pins keys: the entry rebuilt from the verified
-answer is in the tree of the checkpoint, the checkpoint is signed by the
-pinned server key under the log's origin (skipped when it is the checkpoint
-the board kept), and it extends the kept one (a consistency proof, asked for
-with ?since=). RFC 6962 hashing on the port's hashlib.sha256."""
+board checks it before it pins keys: the log state (origin, size, root, name
+map root) is the one the answer's "lookup logged" signature covers
+(logstate.commitment, checked by directory.read_answer: no second
+signature), the
+entry rebuilt from the verified answer is in that tree, the name map holds
+it as the name's latest entry, and the tree extends the kept one (a
+consistency proof, asked for with ?since=). Hashing only: the port's
+hashlib.sha256."""
 import hashlib
 
-from ..crypto import b64, ed25519
+from ..crypto import b64
 from .constants import const
 from .errors import DirectoryError
+from .logstate import field as _b64
 
 _HASH = const(32)
 _MAX_PROOF = const(63)
-_KEY_ID = const(4)
-_SIG = const(64)
-_SIG_PREFIX = b"\xe2\x80\x94 "  # em dash and space: a signed note's signature line
+_MAP_BITS = const(256)
 
 
 def _leaf(data):
@@ -30,18 +32,8 @@ def _node(left, right):
     return h.digest()
 
 
-def _b64(text, size=None):
-    try:
-        raw = b64.decode(text)
-    except ValueError:
-        raise DirectoryError("log: not base64")
-    if size is not None and len(raw) != size:
-        raise DirectoryError("log: wrong length")
-    return raw
-
-
-def _proof(items):
-    if not isinstance(items, list) or len(items) > _MAX_PROOF:
+def _proof(items, most):
+    if not isinstance(items, list) or len(items) > most:
         raise DirectoryError("log: malformed proof")
     return [_b64(h, _HASH) for h in items]
 
@@ -106,50 +98,44 @@ def verify_consistency(size1, root1, size2, root2, proof):
         raise DirectoryError("log: consistency proof does not match")
 
 
-def _checkpoint(note):
-    """(text, origin, size, root, signature lines) of a checkpoint note, unverified."""
-    cut = note.rfind(b"\n\n")
-    if cut < 0:
-        raise DirectoryError("log: malformed checkpoint")
-    text = note[:cut + 1]
-    lines = text.split(b"\n")
-    if len(lines) < 4 or not lines[1].isdigit():
-        raise DirectoryError("log: malformed checkpoint")
-    return text, lines[0], int(lines[1]), _b64(lines[2], _HASH), note[cut + 2:].split(b"\n")
+def _map_root(name, value, proof):
+    """The name map's root that `proof` (siblings, the deepest first) gives for name -> value."""
+    key = hashlib.sha256(name.encode()).digest()
+    h = hashlib.sha256(b"\x02")
+    h.update(key)
+    h.update(value)
+    h = h.digest()
+    depth = len(proof)
+    for sibling in proof:
+        depth -= 1
+        pair = hashlib.sha256(b"\x03")
+        if key[depth >> 3] >> (7 - (depth & 7)) & 1:
+            pair.update(sibling)
+            pair.update(h)
+        else:
+            pair.update(h)
+            pair.update(sibling)
+        h = pair.digest()
+    return h
 
 
-def _signed(text, origin, sigs, public):
-    h = hashlib.sha256(origin)
-    h.update(b"\n\x01")
-    h.update(public)
-    key_id = h.digest()[:_KEY_ID]
-    prefix = _SIG_PREFIX + origin + b" "
-    for line in sigs:
-        if line.startswith(prefix):
-            raw = _b64(line[len(prefix):])
-            if len(raw) == _KEY_ID + _SIG and raw[:_KEY_ID] == key_id:
-                return ed25519.verify(public, text, raw[_KEY_ID:])
-    return False
-
-
-def check(member, username, message_public, sign_public, public, kept):
+def check(member, head, username, message_public, sign_public, kept):
     """The (origin, size, root) to keep after checking the "log" member of an
-    answer whose signature verified; `kept` is the one kept before, or None."""
-    if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
-        raise DirectoryError("log: no proof")
+    answer whose "lookup logged" signature verified over `head`
+    (logstate.commitment's);
+    `kept` is the one kept before, or None."""
     kind = member.get("kind")
     index, serial, time = member.get("index"), member.get("serial"), member.get("time")
     numbers = (index, serial, time)
     if kind not in ("activate", "change") or not all(isinstance(v, int) and v >= 0 for v in numbers):
         raise DirectoryError("log: malformed member")
-    text, origin, size, root, sigs = _checkpoint(member["checkpoint"].encode())
-    if kept is not None and origin != kept[0]:
-        raise DirectoryError("log: checkpoint of another log")
-    if kept is None or (size, root) != kept[1:]:
-        if not _signed(text, origin, sigs, public):
-            raise DirectoryError("log: checkpoint not signed by the pinned key")
-        if kept is not None:
-            verify_consistency(kept[1], kept[2], size, root, _proof(member.get("consistency", [])))
+    origin, size, root, map_root = head
+    if kept is not None:
+        if origin != kept[0]:
+            raise DirectoryError("log: checkpoint of another log")
+        verify_consistency(kept[1], kept[2], size, root, _proof(member.get("consistency", []), _MAX_PROOF))
     leaf = _leaf(entry(kind, username, serial, time, message_public, sign_public))
-    verify_inclusion(leaf, index, size, _proof(member.get("proof")), root)
+    verify_inclusion(leaf, index, size, _proof(member.get("proof"), _MAX_PROOF), root)
+    if _map_root(username, leaf, _proof(member.get("map"), _MAP_BITS)) != map_root:
+        raise DirectoryError("log: not the name's latest entry (map proof)")
     return origin, size, root

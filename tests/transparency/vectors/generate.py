@@ -7,7 +7,7 @@ import hashlib
 import json
 import pathlib
 
-from host_tools.protocol import signing, tlog
+from host_tools.protocol import directory, signing, tlog
 from keyserver.tlog import tree
 
 HERE = pathlib.Path(__file__).parent
@@ -43,14 +43,28 @@ def _tree(entries):
     return lambda level, idx: hashes[level, idx]
 
 
-def _note(size, root, origin=ORIGIN):
-    return tlog.sign_note(tlog.checkpoint_text(origin, size, root), origin, LOG_SEED)
+def _note(size, root, map_root, origin=ORIGIN):
+    return tlog.sign_note(tlog.checkpoint_text(origin, size, root, map_root), origin, LOG_SEED)
+
+
+def _map(data):
+    """(root, name -> proof) of the name map of these entries."""
+    latest = {}
+    for entry in data:
+        latest[tlog.decode_entry(entry)["name"]] = tlog.leaf_hash(entry)
+    leaves = sorted((tlog.map_key(n), v) for n, v in latest.items())
+    proofs = {}
+    for name in latest:  # a two-name map: each name's proof is the other's leaf
+        others = [leaf for leaf in leaves if leaf[0] != tlog.map_key(name)]
+        proofs[name] = [tlog.map_root_of(others)] if others else []
+    return tlog.map_root_of(leaves), proofs
 
 
 def scenarios():
     data = [tlog.encode_entry(*e) for e in ENTRIES]
     get = _tree(data)
     roots = [tree.root(n, get) for n in range(4)]
+    map_root, map_proofs = _map(data)
     log = {"vkey": tlog.verifier_key(ORIGIN, LOG_PUBLIC)}
     for (kind, name, serial, time, m, s), entry in zip(ENTRIES, data):
         yield "entry_%s_%s" % (kind, name), {
@@ -63,12 +77,14 @@ def scenarios():
         "entry": json.dumps(data[0].decode().replace("serial 1\n", "serial 01\n")), "expect": "LogError"}
     yield "checkpoint_size_3", dict(log, **{
         "scenario": "the checkpoint of the three entries", "check": "checkpoint",
-        "size": 3, "root": _b64(roots[3]), "note": json.dumps(_note(3, roots[3])), "expect": "ok"})
+        "size": 3, "root": _b64(roots[3]), "map_root": _b64(map_root),
+        "note": json.dumps(_note(3, roots[3], map_root)), "expect": "ok"})
     yield "checkpoint_other_origin", dict(log, **{
         "scenario": "a checkpoint signed with the log key under another origin", "check": "checkpoint",
-        "note": json.dumps(_note(3, roots[3], "evil.example.org/log")), "expect": "LogError"})
+        "note": json.dumps(_note(3, roots[3], map_root, "evil.example.org/log")), "expect": "LogError"})
     member = {"index": 2, "kind": tlog.CHANGE, "serial": 2, "time": TIME + 120,
-              "proof": tlog.encode_proof(tree.inclusion_proof(2, 3, get)), "checkpoint": _note(3, roots[3])}
+              "proof": tlog.encode_proof(tree.inclusion_proof(2, 3, get)),
+              "map": tlog.encode_proof(map_proofs["alice"]), "checkpoint": _note(3, roots[3], map_root)}
     lookup = dict(log, **{"check": "inclusion", "username": "alice",
                           "public_key_message": _b64(KEYS["mallory"][0]),
                           "public_key_sign": _b64(KEYS["mallory"][1]), "log": json.dumps(member)})
@@ -79,6 +95,34 @@ def scenarios():
     yield "inclusion_wrong_serial", dict(
         lookup, scenario="entry 2 claimed with another serial",
         log=json.dumps(dict(member, serial=3)), expect="LogError")
+    superseded = dict(member, index=0, kind=tlog.ACTIVATE, serial=1, time=TIME,
+                      proof=tlog.encode_proof(tree.inclusion_proof(0, 3, get)))
+    yield "map_superseded_entry", dict(
+        lookup, scenario="alice's first keys: logged (entry 0), but the map holds entry 2 for her",
+        public_key_message=_b64(KEYS["alice"][0]), public_key_sign=_b64(KEYS["alice"][1]),
+        log=json.dumps(superseded), expect="LogError")
+    yield "map_no_root", dict(
+        lookup, scenario="a checkpoint without the name map's extension line",
+        log=json.dumps(dict(member, checkpoint=tlog.sign_note(tlog.checkpoint_text(ORIGIN, 3, roots[3]),
+                                                              ORIGIN, LOG_SEED))), expect="LogError")
+    answer = directory.sign_answer(LOG_SEED, "alice", 2, TIME + 120, TIME + 120 + 86400, KEYS["mallory"],
+                                   tlog.answer_commitment(member))
+    answer["log"] = member
+    signed = dict(log, **{"check": "answer", "username": "alice", "now": TIME + 200,
+                          "public_key_message": _b64(KEYS["mallory"][0]),
+                          "public_key_sign": _b64(KEYS["mallory"][1]), "answer": json.dumps(answer),
+                          "signed": _b64(directory.signed_bytes("alice", 2, TIME + 120, TIME + 120 + 86400,
+                                                                KEYS["mallory"], tlog.answer_commitment(member)))})
+    yield "answer_logged", dict(signed, scenario="alice's keys signed with the log state they are proved in "
+                                "(the lookup logged statement)", expect="ok")
+    other = dict(member, checkpoint=_note(2, roots[2], map_root))
+    yield "answer_other_checkpoint", dict(
+        signed, scenario="the signed answer with a checkpoint of another size (its note validly signed)",
+        answer=json.dumps(dict(answer, log=other)), expect="DirectoryError")
+    plain = directory.sign_answer(LOG_SEED, "alice", 2, TIME + 120, TIME + 120 + 86400, KEYS["mallory"])
+    yield "answer_plain_signature", dict(
+        signed, scenario="the log member on an answer signed as the plain lookup keys statement",
+        answer=json.dumps(dict(plain, log=member)), expect="DirectoryError")
     consistency = dict(log, **{"check": "consistency", "size1": 1, "root1": _b64(roots[1]),
                                "size2": 3, "root2": _b64(roots[3]),
                                "proof": json.dumps(tlog.encode_proof(tree.consistency_proof(1, 3, get)))})
