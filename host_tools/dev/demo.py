@@ -345,9 +345,9 @@ class Demo:
         while all(p.poll() is None for p in self.processes):
             for msg in self.mail.messages[shown:]:
                 shown += 1
-                self.say.detail("mail to %s: %s  %s" % (msg["To"], msg["Subject"], _links(msg)))
-                with open(mailbox, "a", encoding="utf-8") as f:
+                with open(mailbox, "a", encoding="utf-8") as f:  # the file first: the line says it is there
                     f.write("To: %s\nSubject: %s\n\n%s\n\n" % (msg["To"], msg["Subject"], _body(msg)))
+                self.say.detail("mail to %s: %s  %s" % (msg["To"], msg["Subject"], _links(msg)))
             time.sleep(0.5)
         raise DemoError("a demo process exited unexpectedly")
 
