@@ -55,3 +55,15 @@ def logged_answer(real, username, index, forge_map=False):
         member.update(map=[], checkpoint=tlog.sign_note(
             tlog.checkpoint_text(log.origin, size, root, forged), log.origin, log.server_key.seed))
     return signed_answer(real, username, (entry["public_key_message"], entry["public_key_sign"]), member)
+
+
+def superseded(json_server, real, username):
+    """`username` registered, deactivated and registered again: a proxy that
+    serves her first keys (log entry 0, validly proved but superseded), with
+    the stale and the current answer."""
+    real.register_and_activate(username)
+    if real.deactivate(username)[0] != 200:
+        raise RuntimeError("deactivating %s failed" % username)
+    current = real.register_and_activate(username)
+    stale = logged_answer(real, username, 0)
+    return proxy(json_server, real, {"/users/" + username: stale}), stale, current

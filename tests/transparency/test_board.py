@@ -70,12 +70,8 @@ def test_a_board_refuses_a_signed_key_that_is_not_logged(board, keyserver, json_
 def test_a_board_refuses_a_superseded_key(board, keyserver, json_server):
     """alice's first keys are logged (entry 0), with a valid inclusion proof,
     but the name map the checkpoint commits to holds her newest entry."""
-    keyserver.register_and_activate("alice")
-    assert keyserver.deactivate("alice")[0] == 200
-    current = keyserver.register_and_activate("alice")
-    stale = liars.logged_answer(keyserver, "alice", 0)
+    liar, stale, current = liars.superseded(json_server, keyserver, "alice")
     assert _keys(stale) != _keys(current)
-    liar = liars.proxy(json_server, keyserver, {"/users/alice": stale})
     assert board(liar.url, keyserver.public_key_b64, "alice") == (
         "-> DirectoryError log: not the name's latest entry (map proof)")
     assert board(keyserver.url, keyserver.public_key_b64, "alice") == "-> %s" % _keys(current)

@@ -60,12 +60,8 @@ def test_a_signed_key_without_a_log_proof_is_refused(keyserver, client, json_ser
 
 
 def test_a_superseded_key_is_refused(keyserver, client, json_server):
-    keyserver.register_and_activate("alice")
-    assert keyserver.deactivate("alice")[0] == 200
-    current = keyserver.register_and_activate("alice")
-    stale = liars.logged_answer(keyserver, "alice", 0)
+    liar, stale, current = liars.superseded(json_server, keyserver, "alice")
     assert _keys(stale) != _keys(current)
-    liar = liars.proxy(json_server, keyserver, {"/users/alice": stale})
     with pytest.raises(Exception, match="map proof does not match the checkpoint: not the name's latest"):
         client(keyserver, liar.url).lookup("alice")
     assert client(keyserver).lookup("alice") == _keys(current)
