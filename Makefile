@@ -19,9 +19,10 @@ demo: $(INSTALLED) demo-deps $(UPLOT)
 demo-shell: $(INSTALLED) demo-deps $(UPLOT)
 	@$(PY) -m host_tools.dev.demo --keep $(DEMO_ARGS)
 
-# The suite runs in TEST_WORKERS processes (pytest-xdist); a test file stays in
+# The suite runs in TEST_WORKERS processes (pytest-xdist; three on two cores, as
+# most tests wait on brokers, servers and boards); a test file stays in
 # one process, so its module fixtures (brokers, clusters) start once.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: $(INSTALLED) system-deps broker-deps browser-deps $(UMQTT) $(UPLOT)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 

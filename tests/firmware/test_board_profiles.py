@@ -76,9 +76,9 @@ def fakes(tmp_path):
     return tmp_path
 
 
-def _run(micropython, fakes, board, code):
+def _run(micropython, fakes, board, code, heapsize="96k"):
     """Run `code` with the board's module importable as `board`."""
-    return micropython(code, extra_path=[fakes, BOARDS / board], heapsize="96k").check().stdout
+    return micropython(code, extra_path=[fakes, BOARDS / board], heapsize=heapsize).check().stdout
 
 
 @pytest.mark.parametrize("board", ["esp32", "esp32s3", "esp32c3", "pico_w", "unix"])
@@ -203,5 +203,5 @@ network.WLAN(network.STA_IF).active(True)
 from nes import duty
 duty.deep_sleep(300000)
 print(network.WLAN(network.STA_IF).active(), machine.log[-1])
-""")
+""", heapsize="192k")  # nes.duty imports nes.app, compiled here from source (test_app_memory runs the .mpy)
     assert out.splitlines()[-1] == "False ('deepsleep', 300000)"
