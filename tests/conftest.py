@@ -20,7 +20,21 @@ def pytest_addoption(parser):
     )
 
 
+# The files that take a minute or more run first, so that under pytest-xdist
+# (`make test`) the other workers fill in around them instead of one worker
+# finishing a long file alone at the end. Order only; nothing is left out.
+_LONG_FILES = ("tests/security/test_fuzz_firmware.py", "tests/brokers/test_rabbitmq_cluster.py",
+               "tests/security/test_fuzz_host.py", "tests/test_bench_smoke.py",
+               "tests/firmware/test_viper.py", "tests/reliability/test_broker_faults.py")
+
+
+def _long_first(item):
+    path = item.nodeid.split("::")[0]
+    return _LONG_FILES.index(path) if path in _LONG_FILES else len(_LONG_FILES)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_long_first)  # stable: each file keeps its own order
     if config.getoption("--port"):
         return
     skip = pytest.mark.skip(reason="hardware test: needs a real board, run with --port /dev/ttyUSB0")
