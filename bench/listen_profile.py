@@ -33,6 +33,7 @@ from host_tools.peers import Directory, PeerStore
 from host_tools.protocol import envelope
 from host_tools.protocol import keys as hostkeys
 from host_tools.protocol.constants import topic
+from host_tools.protocol.directory import Answer
 from host_tools.protocol.replay import ReplayCache
 
 from .e2e import private_broker
@@ -133,7 +134,8 @@ def profile_variant(address, workdir, count, batch, rewrite_whole):
     the whole cache when `rewrite_whole`), and the drain rate without cProfile."""
     host_keys, sender_keys = hostkeys.generate(), hostkeys.generate()
     store = PeerStore(workdir / "peers.json")
-    store.pin(SENDER, (sender_keys[1], sender_keys[3]))
+    now = int(time.time())  # the pin's answer is fresh for the whole run (the offline rule)
+    store.pin(SENDER, Answer(SENDER, (sender_keys[1], sender_keys[3]), 1, now, now + 86400), now)
     identity = Identity(HOST, host_keys[0], host_keys[1], host_keys[2], host_keys[3])
     receiver = Receiver(identity, Directory(store, None), str(workdir / "replay.json"))
     if rewrite_whole:
