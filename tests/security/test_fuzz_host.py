@@ -1,4 +1,4 @@
-"""Fuzzing the host's open_frame: 10,000 hypothesis-made hostile frames (seeded,
+"""Fuzzing the host's open_frame: 5,000 hypothesis-made hostile frames (seeded,
 so CI sees the same ones), each of which must end in a documented
 ProtocolError subclass (or open to the very message it was made from). The
 same frames are then opened once more under tracemalloc (which would slow
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.security.fuzzcases import check_outcome, frame_cases, open_host
 
-CASES = 10_000
+CASES = 5_000
 SAMPLE_EVERY = 1_000
 MEMORY_SLACK = 64 * 1024  # bytes; a leak of even 8 bytes a case would show as 80 kB
 
