@@ -38,11 +38,15 @@ def _mpy_cross():
 
 
 def _sources(umqtt):
-    """(source file, path of its .mpy in the board tree, name in tracebacks)."""
+    """(source file, path of its .mpy in the board tree, name in tracebacks).
+    The name in tracebacks is the module's dotted name: MicroPython interns
+    it when the module is imported anyway, while a file name would be one
+    more interned string per module, kept for good (docs/FIRMWARE.md, Memory)."""
     for src in sorted((FIRMWARE / "nes").rglob("*.py")):
         rel = src.relative_to(FIRMWARE)
-        yield src, pathlib.Path("lib") / rel.with_suffix(".mpy"), rel.as_posix()
-    yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt/simple.py"
+        module = rel.parent if rel.stem == "__init__" else rel.with_suffix("")
+        yield src, pathlib.Path("lib") / rel.with_suffix(".mpy"), ".".join(module.parts)
+    yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt.simple"
 
 
 def build(board, out_root, mpy_cross, umqtt):
@@ -51,7 +55,7 @@ def build(board, out_root, mpy_cross, umqtt):
     out = pathlib.Path(out_root) / board
     wanted = {pathlib.Path("main.py")}
     jobs = list(_sources(umqtt))
-    jobs.append((BOARDS / board / "board.py", pathlib.Path("lib/board.mpy"), "board.py"))
+    jobs.append((BOARDS / board / "board.py", pathlib.Path("lib/board.mpy"), "board"))
     for src, rel, name in jobs:
         wanted.add(rel)
         target = out / rel

@@ -57,12 +57,14 @@ def _reason(exc):
 
 
 def _no_delay(sock):
-    """Segments sent as written (ports without TCP_NODELAY rely on one write per packet)."""
+    """Segments sent as written (ports without TCP_NODELAY rely on one write
+    per packet). The unix port's socket module names neither constant, yet
+    passes the option on: 6 and 1 are their values on Linux and in lwIP."""
     try:
         import socket
 
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (AttributeError, OSError, ImportError):
+        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+    except (OSError, ImportError):
         pass
 
 
