@@ -1,5 +1,6 @@
 """The board (firmware/nes/proto/tlog.py through nes.peers and nes.keyserver,
-under the MicroPython unix port with a 128 KiB heap: FIRMWARE.md, Memory)
+under the MicroPython unix port with a 96 KiB heap, the .mpy tree the board
+build makes: FIRMWARE.md, Memory)
 pins keys only with a transparency-log proof: the answer signed with the log
 state (checkpoint and name map) its proofs are against, the entry in the
 checkpoint's tree and the name map's latest for the name, the tree extending
@@ -12,7 +13,7 @@ import os
 import pytest
 
 from host_tools.protocol import tlog
-from tests.fixtures.paths import BOARDS
+from tests.firmware.test_envelope import compiled_firmware  # noqa: F401 (a fixture)
 from tests.transparency import liars
 from tests.transparency.util import append_many
 
@@ -28,12 +29,12 @@ except Exception as exc:
 
 
 @pytest.fixture
-def board(micropython, tmp_path):
+def board(micropython, tmp_path, compiled_firmware):  # noqa: F811
     """board(server_url, server_key_b64, name) -> the outcome line of nes.peers keys(name);
     .kept() -> the log checkpoint file's lines."""
     def step(url, key_b64, name):
-        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="128k",
-                          extra_path=[BOARDS / "unix"], cwd=tmp_path).check()  # nes.clock reads the board module
+        run = micropython(STEP % (url, key_b64, str(tmp_path / "peers.json"), name), heapsize="96k",
+                          extra_path=[compiled_firmware], cwd=tmp_path).check()  # with the unix board module
         return run.stdout.splitlines()[-1]
 
     step.kept = lambda: (tmp_path / "log").read_text().splitlines()
