@@ -12,7 +12,8 @@ freezes its own (official ESP32 images), the frozen one comes first on
 sys.path and the application says which it uses.
 
 Usage: python tools/build_firmware.py [BOARD ...] [--out DIR]   (default: all boards)
-Only sources newer than their .mpy are compiled again."""
+Only sources newer than their .mpy, or all when this script is (the way
+they are compiled may have changed), are compiled again."""
 import argparse
 import json
 import pathlib
@@ -24,6 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import fetch_umqtt  # noqa: E402
 
+_SELF = pathlib.Path(__file__).resolve()
 BOARDS = ROOT / "boards"
 FIRMWARE = ROOT / "firmware"
 BOARD_NAMES = ("esp32", "esp32c3", "esp32s3", "pico_w", "unix")
@@ -59,7 +61,7 @@ def build(board, out_root, mpy_cross, umqtt):
     for src, rel, name in jobs:
         wanted.add(rel)
         target = out / rel
-        if target.exists() and target.stat().st_mtime >= src.stat().st_mtime:
+        if target.exists() and target.stat().st_mtime >= max(src.stat().st_mtime, _SELF.stat().st_mtime):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([mpy_cross, "-O3", "-march=" + profile["mpy_arch"], "-s", name,
