@@ -15,7 +15,7 @@ images, in /lib on others) plus what it lacks:
 - publishes requested while a frame is being handled are queued, not nested;
 - a PUBLISH written in one write: umqtt.simple's four small writes meet
   Nagle's algorithm and the broker's delayed ACK (~40 ms a message on
-  loopback), and TCP_NODELAY where the port's socket module has it;
+  loopback), and TCP_NODELAY where the port accepts it;
 - TLS (mqtts://) through tlsclient: the broker's certificate checked against
   the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
