@@ -67,7 +67,7 @@ def test_a_split_view_is_caught_by_the_witness(keyserver_factory, witness, tmp_p
 
 
 def _add(url, old, proof, note):
-    body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.encode_proof(proof)), note)
+    body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.proof_lines(proof)), note)
     return http("POST", url + "/add-checkpoint", data=body.encode())
 
 
