@@ -9,6 +9,7 @@ superseded key, a log state the answer is not signed with, a smaller
 checkpoint, a forked log and a split view; nes.trust's keys go through the
 same checks."""
 import base64
+import json
 import os
 import time
 
@@ -188,3 +189,20 @@ def test_a_re_trusted_key_is_checked_against_the_log(board, keyserver, json_serv
     current = keyserver.register_and_activate("alice")
     assert board(keyserver.url, keyserver.public_key_b64, "alice", op="trust") == "-> %s" % _keys(current)
     assert board.kept()[1] == "3"
+
+
+def test_nes_provision_gives_the_board_the_hosts_witness_key(nes_factory, mosquitto, keyserver_factory, witness,
+                                                             vboard_factory, tmp_path):
+    """LOG_WITNESS_KEY (here as NES_LOG_WITNESS_KEY), the witness the host
+    requires, goes into the board's config.json as keyserver.witness; the
+    board starts with it."""
+    url, vkey = witness
+    server = keyserver_factory(SERVER_KEY_FILE=str(tmp_path / "server.key"), LOG_WITNESSES="%s %s" % witness,
+                               LOG_ORIGIN=entries.DEFAULT_ORIGIN)
+    host = nes_factory("alice").join(mosquitto, server)
+    board = vboard_factory(install=False)
+    host.run("provision", "--port", board.port, "--board", "unix", "--user", "board1", "--email",
+             "board1@example.org", env={"NES_LOG_WITNESS_KEY": vkey}, timeout=600).ok()
+    config = json.loads((board.dir / "nesdata" / "config.json").read_text())
+    assert config["keyserver"]["witness"] == vkey
+    board.wait_for("nes: running", after=board.output().rindex("NES-PUBLIC"))
