@@ -60,6 +60,7 @@ class KeyServer:
         self.public_key = public_key
         # Transparency log (issue 18): with a LogState, every lookup is checked against the log.
         self.log_state = log_state
+        self.witness_key = witness_key  # LOG_WITNESS_KEY, also what `nes provision` gives a board
         self.log = (LogChecker(log_state, public_key, self.fetch, witness_key)
                     if log_state and public_key else None)
 
@@ -103,7 +104,7 @@ class KeyServer:
             found = directory.read_answer(status, answer, username, self.public_key,
                                           int(time.time()) if now is None else now, seen_serial, logged)
             if self.log and found.keys is not None:
-                self.log.check_answer(answer, username, found.keys)
+                self.log.check_answer(answer, username, found.serial, found.keys)
             return found
         except (DirectoryError, LogError) as exc:
             raise AnswerRefused("refusing the key server's answer for %r: %s" % (username, exc)) from None

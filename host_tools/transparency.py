@@ -169,13 +169,14 @@ class LogChecker:
                                 "checkpoint (a rewritten history)")
         return [(index, tlog.decode_entry(data)) for index, data in read]
 
-    def check_answer(self, answer, username, keys):
-        """Check the "log" member of a verified lookup answer for `username` and its
-        `keys`, then keep its checkpoint; LogError when anything does not hold."""
+    def check_answer(self, answer, username, serial, keys):
+        """Check the "log" member of a verified lookup answer for `username`, its
+        `serial` and `keys`, then keep its checkpoint; LogError when anything
+        does not hold."""
         log = answer.get("log")
-        found = tlog.verify_log_member(log, username, keys, self.server_public, self.state.origin)
+        found = tlog.verify_log_member(log, username, serial, keys, self.server_public, self.state.origin)
         self.cosigned(log["checkpoint"])
-        index, serial, size, root = found["index"], found["serial"], found["size"], found["root"]
+        index, size, root = found["index"], found["size"], found["root"]
         if serial < self.state.data["serials"].get(username, 0):
             raise tlog.LogError("the entry for %r is older (serial %d) than one seen before (serial %d)"
                                 % (username, serial, self.state.data["serials"][username]))

@@ -206,14 +206,22 @@ DOCUMENT = {
                     },
                     "log": {
                         "type": "object",
-                        "description": "the name's latest log entry, its inclusion proof and the "
-                                       "checkpoint (docs/TRANSPARENCY.md §4); not signed by `signature`",
-                        "required": ["index", "kind", "serial", "time", "proof", "checkpoint"],
+                        "description": "with ?log=1 or ?since=N: the name's latest log entry (its serial "
+                                       "is the response's), its inclusion and name-map proofs and the "
+                                       "checkpoint (docs/TRANSPARENCY.md §4); `signature` is then over "
+                                       "the 'nes/1 lookup logged' statement, which adds the log state "
+                                       "(docs/PROTOCOL.md §10)",
+                        "required": ["index", "kind", "time", "proof", "map", "checkpoint"],
                         "properties": {
                             "index": {"type": "integer"}, "kind": {"enum": ["activate", "change"]},
-                            "serial": {"type": "integer"}, "time": {"type": "integer"},
-                            "proof": {"type": "array", "items": {"type": "string"}},
-                            "consistency": {"type": "array", "items": {"type": "string"}},
+                            "time": {"type": "integer"},
+                            "proof": {"type": "string", "contentEncoding": "base64",
+                                      "description": "the inclusion proof's hashes, one after the other"},
+                            "map": {"type": "string", "contentEncoding": "base64",
+                                    "description": "u8(count) || bitmap of the non-empty siblings || "
+                                                   "their hashes"},
+                            "consistency": {"type": "string", "contentEncoding": "base64",
+                                            "description": "with ?since=N: the consistency proof's hashes"},
                             "checkpoint": {"type": "string"},
                         },
                     },

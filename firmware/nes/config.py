@@ -4,7 +4,7 @@
      "broker": {"host": "192.168.1.10", "port": 1883, "user": null, "password": null,
                 "client_id": "<20 random hex digits>", "keepalive": 60, "tls": false},
      "keyserver": {"url": "http://192.168.1.10:5000", "public_key": "<b64, 32 bytes>",
-                   "refresh": 3600},
+                   "refresh": 3600, "witness": null},
      "wifi": {"ssid": "home", "password": "secret", "country": "GB"},
      "sensor": {"recipients": ["bob"], "interval": 300,
                 "sensors": [{"kind": "dht22", "pin": 4}, {"kind": "rssi"}]},
@@ -114,6 +114,21 @@ def _server_key(value):
     return raw
 
 
+def _witness(value):
+    """A log witness's verifier key, or null (docs/TRANSPARENCY.md §6)."""
+    if value is None:
+        return None
+    import nes
+    from .proto.cosignature import parse_key
+
+    try:
+        return parse_key(value)
+    except ValueError:
+        raise ValueError("must be a witness verifier key (<name>+<key ID>+<key>) or null")
+    finally:
+        nes.unload("proto.cosignature")
+
+
 def _host_port(value):
     host, colon, port = _text(value).partition(":")
     if not host or colon and not (port.isdigit() and 0 < int(port) < 65536):
@@ -140,6 +155,7 @@ _SCHEMA = (
     ("keyserver", "url", _url, _REQUIRED),
     ("keyserver", "public_key", _server_key, _REQUIRED),
     ("keyserver", "refresh", _integer(0, 86400), 3600),
+    ("keyserver", "witness", _witness, None),
     ("wifi", "ssid", _optional_text, None),
     ("wifi", "password", _optional_text, None),
     ("wifi", "country", _country, None),

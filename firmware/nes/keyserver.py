@@ -4,6 +4,7 @@ the board's clock and the serial seen before any key in it is used. Keys not
 pinned yet are asked for with the transparency log's proofs (`?since=N`,
 docs/TRANSPARENCY.md) and pinned only when the log holds them. Loaded by
 peers.py for a lookup only, with the HTTP client, and dropped after it."""
+import binascii
 import json
 
 import nes
@@ -23,16 +24,17 @@ def _get(url):
         nes.unload("http")
 
 
-def lookup(url, server_public, name, now, seen_serial=0, log_path=None):
+def lookup(url, server_public, name, now, seen_serial=0, log_path=None, witness=None):
     """(keys or None, serial, issued_at, expires_at) of `name`, verified (keys
     None: the server says, signed, that the name has none); None for an
     unsigned 404 when nothing was seen of the name (`seen_serial` 0): a name
     never published. DirectoryError for a bad answer, OSError for no answer.
     With `log_path` (the file of the newest log checkpoint kept; given for a
-    name not pinned yet) the keys must come with the log's proofs."""
+    name not pinned yet) the keys must come with the log's proofs, and with
+    `witness` (cosignature.parse_key's) their checkpoint with its cosignature."""
     if not is_username(name):
         raise DirectoryError("not a username")
-    kept = _kept(log_path) if log_path else None
+    kept, cosigned = _kept(log_path) if log_path else (None, None)
     query = "" if not log_path else "?since=%d" % kept[1] if kept else "?log=1"
     status, body = _get(url + "/users/" + name + query)
     if status != 200 and status != 404:
@@ -58,27 +60,38 @@ def lookup(url, server_public, name, now, seen_serial=0, log_path=None):
         from .proto import tlog
 
         keys = found[0]
-        newest = tlog.check(answer["log"], head, name, keys[0], keys[1], kept)
-        if newest != kept:
-            _keep(log_path, newest)
+        newest = tlog.check(answer["log"], head, name, found[1], keys[0], keys[1], kept)
+        nes.unload("proto.tlog")
+        # The witness's cosignature (an Ed25519 verification) is checked only
+        # when the kept checkpoint changes: the kept one was checked when kept.
+        signer = witness and witness[1]
+        if newest != kept or signer != cosigned:
+            if witness:
+                from .proto import cosignature
+
+                cosignature.verify(answer["log"]["checkpoint"].encode(), witness)
+            _keep(log_path, newest, signer)
     return found
 
 
 def _kept(log_path):
-    """(origin, size, root) of the checkpoint kept in `log_path`: its three lines."""
+    """((origin, size, root) or None, witness key ID or None) of the checkpoint
+    kept in `log_path`: its lines, the fourth (hex) when a witness cosigned it."""
     from . import storage
     from .crypto import b64
 
     data = storage.load(log_path)
     if not data:
-        return None
-    origin, size, root = data.split(b"\n")[:3]
-    return origin, int(size), b64.decode(root)
+        return None, None
+    lines = data.split(b"\n")
+    signer = binascii.unhexlify(lines[3]) if len(lines) > 4 else None
+    return (lines[0], int(lines[1]), b64.decode(lines[2])), signer
 
 
-def _keep(log_path, checkpoint):
+def _keep(log_path, checkpoint, signer):
     from . import storage
     from .crypto import b64
 
     origin, size, root = checkpoint
-    storage.write_atomic(log_path, origin + b"\n" + str(size).encode() + b"\n" + b64.encode(root) + b"\n")
+    storage.write_atomic(log_path, b"\n".join((origin, str(size).encode(), b64.encode(root))
+                                             + ((binascii.hexlify(signer),) if signer else ())) + b"\n")

@@ -59,9 +59,10 @@ def _now():
 
 
 class Peers:
-    def __init__(self, url, server_public, path=None, refresh=REFRESH):
+    def __init__(self, url, server_public, path=None, refresh=REFRESH, witness=None):
         self.url = url.rstrip("/")
         self.server_public = server_public
+        self.witness = witness  # (name, key ID, key) of the log witness whose cosignature pins need
         self.refresh = refresh
         self.path = path or storage.path("peers.json")
         # The newest transparency-log checkpoint seen, next to the pins (issue 18).
@@ -82,9 +83,10 @@ class Peers:
     def __contains__(self, name):
         return name in self._pins
 
-    def lookup(self, name):
+    def lookup(self, name, logged=False):
         """The key server's verified answer for `name`: (keys or None, serial,
-        issued_at, expires_at), or None for a name it never published."""
+        issued_at, expires_at), or None for a name it never published. Keys
+        to pin (a name not pinned, or `logged`) come with the log's proofs."""
         pin = self._pins.get(name)
         # The lookup code is loaded for the lookup only, after a collection
         # (as before a seal) so that it and the signature check, the largest
@@ -93,10 +95,11 @@ class Peers:
         from . import keyserver
 
         try:
-            return keyserver.lookup(self.url, self.server_public, name, _now(),
-                                    pin[_SERIAL] if pin else 0, None if pin else self.log_path)
+            return keyserver.lookup(self.url, self.server_public, name, _now(), pin[_SERIAL] if pin else 0,
+                                    self.log_path if logged or not pin else None, self.witness)
         finally:
-            for module in ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog"):
+            for module in ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog",
+                           "proto.cosignature"):
                 nes.unload(module)
 
     def _pinned(self, name):
@@ -181,8 +184,9 @@ class Peers:
         return keys
 
     def trust(self, name):
-        """Replace the pin of `name` with the key server's current keys."""
-        found = self.lookup(name)
+        """Replace the pin of `name` with the key server's current keys, proved
+        by the log as for a first pin."""
+        found = self.lookup(name, True)
         if not found or found[0] is None:
             raise DirectoryError("the key server does not know %s" % name)
         self._record(name, [b64.encode_str(k) for k in found[0]], found)

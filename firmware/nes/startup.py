@@ -76,8 +76,9 @@ def create():
         from .sensor import Poster
 
         poster = Poster(board, cfg.sensor_recipients, cfg.sensor_interval, cfg.sensor_sensors)
-    app = App(cfg, keys, Peers(cfg.keyserver_url, cfg.keyserver_public_key, refresh=cfg.keyserver_refresh),
-              replay, poster)
+    peers = Peers(cfg.keyserver_url, cfg.keyserver_public_key, refresh=cfg.keyserver_refresh,
+                  witness=cfg.keyserver_witness)
+    app = App(cfg, keys, peers, replay, poster)
     app.transport = Transport(
         cfg.broker_host, cfg.broker_port, cfg.broker_client_id, topic(cfg.user),
         app.on_frame, app.on_drop, cfg.broker_user, cfg.broker_password, cfg.broker_keepalive,

@@ -157,6 +157,8 @@ def board_config(old, request):
         broker.update(bound_login(request, broker.get("client_id")))
     config["broker"] = broker
     config["keyserver"] = {"url": request.keyserver.url, "public_key": b64(request.keyserver.public_key)}
+    if request.keyserver.witness_key:  # the board too requires its cosignature
+        config["keyserver"]["witness"] = request.keyserver.witness_key
     wifi = dict(old.get("wifi") or {})
     if request.wifi_ssid is not None:
         wifi.update(ssid=request.wifi_ssid, password=request.wifi_password or None)

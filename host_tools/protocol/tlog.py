@@ -166,20 +166,64 @@ def _decode_b64(text, size=None):
     return raw
 
 
-def decode_proof(items):
-    if not isinstance(items, list) or not all(isinstance(h, str) for h in items):
+def _decode_text(text):
+    if not isinstance(text, str):
         raise LogError("malformed proof")
-    return _hashes([_decode_b64(h, HASH_BYTES) for h in items])
+    return _decode_b64(text)
 
 
-def decode_map_proof(items):
-    if not isinstance(items, list) or not all(isinstance(h, str) for h in items):
-        raise LogError("malformed map proof")
-    return _hashes_map([_decode_b64(h, HASH_BYTES) for h in items])
+def decode_proof(text):
+    """The hashes of an inclusion or consistency proof of a lookup answer: one
+    base64 string of the hashes in order (docs/TRANSPARENCY.md §4)."""
+    raw = _decode_text(text)
+    if len(raw) % HASH_BYTES:
+        raise LogError("malformed proof")
+    return _hashes([raw[i:i + HASH_BYTES] for i in range(0, len(raw), HASH_BYTES)])
 
 
 def encode_proof(proof):
+    return base64.b64encode(b"".join(proof)).decode("ascii")
+
+
+def encode_map_proof(proof):
+    """A map proof (siblings, the deepest first) on the wire: u8(count), a bitmap
+    of the siblings that are not the empty subtree (bit i, most significant
+    first, for sibling i), then those siblings."""
+    if len(proof) >= MAP_KEY_BITS:
+        raise LogError("map proof too long to encode")
+    bitmap = bytearray((len(proof) + 7) // 8)
+    for i, h in enumerate(proof):
+        if h != MAP_EMPTY:
+            bitmap[i >> 3] |= 0x80 >> (i & 7)
+    return base64.b64encode(bytes([len(proof)]) + bytes(bitmap)
+                            + b"".join(h for h in proof if h != MAP_EMPTY)).decode("ascii")
+
+
+def decode_map_proof(text):
+    raw = _decode_text(text)
+    count = raw[0] if raw else 0
+    cut = 1 + (count + 7) // 8
+    bitmap, hashes = raw[1:cut], raw[cut:]
+    present = [bool(bitmap[i >> 3] & 0x80 >> (i & 7)) for i in range(count)] if len(bitmap) == cut - 1 else []
+    if (not raw or len(bitmap) != cut - 1 or len(hashes) != HASH_BYTES * sum(present)
+            or count & 7 and bitmap[-1] & 0xFF >> (count & 7)):
+        raise LogError("malformed map proof")
+    proof, pos = [], 0
+    for here in present:
+        proof.append(hashes[pos:pos + HASH_BYTES] if here else MAP_EMPTY)
+        pos += HASH_BYTES if here else 0
+    return proof
+
+
+def proof_lines(proof):
+    """A proof as C2SP tlog-witness sends it: one base64 hash per line (no newlines)."""
     return [base64.b64encode(h).decode("ascii") for h in proof]
+
+
+def parse_proof_lines(lines):
+    if not all(isinstance(h, str) for h in lines):
+        raise LogError("malformed proof")
+    return _hashes([_decode_b64(h, HASH_BYTES) for h in lines])
 
 
 # C2SP signed-note, Ed25519 keys only.
@@ -395,19 +439,19 @@ def answer_commitment(member):
                           + root + checkpoint_map_root(text)).digest()
 
 
-def verify_log_member(member, username, keys, public, origin=None):
+def verify_log_member(member, username, serial, keys, public, origin=None):
     """Check the "log" member of a lookup answer whose signature verified for
-    `username` and `keys`: the checkpoint is signed by `public` under `origin`
-    (taken from the note when None), the entry publishing these keys is in
-    its tree, and the name map it commits to holds that entry for the name
-    (it is the name's latest). Returns {"origin", "size", "root", "map_root",
-    "index", "serial", "proof", "leaf"}."""
+    `username`, `serial` and `keys`: the checkpoint is signed by `public`
+    under `origin` (taken from the note when None), the entry publishing
+    these keys with this serial is in its tree, and the name map it commits
+    to holds that entry for the name (it is the name's latest). Returns
+    {"origin", "size", "root", "map_root", "index", "proof", "leaf"}."""
     if not isinstance(member, dict) or not isinstance(member.get("checkpoint"), str):
         raise LogError("the answer has no transparency-log proof")
-    fields = [member.get(k) for k in ("index", "serial", "time")]
+    fields = [member.get(k) for k in ("index", "time")]
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in fields):
         raise LogError("malformed log member")
-    index, serial, time = fields
+    index, time = fields
     if member.get("kind") not in (ACTIVATE, CHANGE):
         raise LogError("the logged entry does not publish keys")
     origin = origin or note_origin(member["checkpoint"])
@@ -421,7 +465,7 @@ def verify_log_member(member, username, keys, public, origin=None):
     verify_inclusion(leaf, index, size, proof, root)
     verify_map(username, leaf, decode_map_proof(member.get("map")), map_root)
     return {"origin": origin, "size": size, "root": root, "map_root": map_root, "index": index,
-            "serial": serial, "proof": proof, "leaf": leaf}
+            "proof": proof, "leaf": leaf}
 
 
 # C2SP tlog-tiles paths and entry bundles.

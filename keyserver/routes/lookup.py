@@ -49,10 +49,12 @@ def _logged_signature(seed, answer):
 def log_member(response, since):
     """The transparency-log proofs of the keys in `response` (issue 18), with a
     consistency proof from tree size `since` when the client gives one; None
-    when the name's latest entry is not these keys (it changed meanwhile)."""
+    when the name's latest entry is not these keys and serial (it changed
+    meanwhile): the client rebuilds the entry from the answer's."""
     since = int(since) if since and since.isdigit() and len(since) < 20 else None
     member = accounts.current().log.lookup_proof(response["username"], since)
     keys = tuple(base64.b64decode(response[k]) for k in ("public_key_message", "public_key_sign"))
-    if member is None or member.pop("keys") != keys or member["kind"] == proto.DEACTIVATE:
+    if (member is None or member.pop("keys") != keys or member.pop("serial") != response["serial"]
+            or member["kind"] == proto.DEACTIVATE):
         return None
     return member

@@ -58,7 +58,7 @@ class Witnesses:
 
     def _ask(self, the_log, url, name, old, size, note):
         proof = the_log.consistency(old, size) if 0 < old < size else []
-        body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.encode_proof(proof)), note)
+        body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.proof_lines(proof)), note)
         return _post(url, body)
 
     def _cosign(self, the_log, url, name, public, size, note):

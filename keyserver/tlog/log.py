@@ -205,8 +205,9 @@ class Log:
 
     def lookup_proof(self, name, since=None):
         """The "log" member of a lookup answer for `name`'s latest entry:
-        {index, kind, serial, time, proof, map, checkpoint[, consistency]} plus
-        "keys" (the entry's, for the caller to compare), or None when it has
+        {index, kind, time, proof, map, checkpoint[, consistency]} plus
+        "keys" and "serial" (the entry's, for the caller to compare with the
+        answer's: the client takes them from there), or None when it has
         none (or appends kept changing the map while it was read). The
         consistency proof is from tree size `since` when 0 < since < size."""
         with self.engine.connect() as conn:
@@ -228,13 +229,13 @@ class Log:
                                 .where(tables.entries.c.idx == row.idx)).scalar_one()
             get = _getter(conn)
             member = {"proof": proto.encode_proof(tree.inclusion_proof(row.idx, size, get)),
-                      "map": proto.encode_proof(map_proof)}
+                      "map": proto.encode_map_proof(map_proof)}
             if since is not None and 0 < since < size:
                 member["consistency"] = proto.encode_proof(tree.consistency_proof(since, size, get))
         entry = proto.decode_entry(bytes(data))
         member.update({
-            "index": row.idx, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
-            "keys": (entry["public_key_message"], entry["public_key_sign"]),
+            "index": row.idx, "kind": entry["kind"], "time": entry["time"],
+            "keys": (entry["public_key_message"], entry["public_key_sign"]), "serial": entry["serial"],
             "checkpoint": self._note(size, root, map_root),
         })
         return member

@@ -41,7 +41,7 @@ def parse_request(body):
     if not sep or not lines[0].startswith("old ") or not lines[0][4:].isdigit():
         raise Refused(400, "malformed request")
     try:
-        proof = tlog.decode_proof(lines[1:])
+        proof = tlog.parse_proof_lines(lines[1:])
     except tlog.LogError:
         raise Refused(400, "malformed proof") from None
     return int(lines[0][4:]), proof, note

@@ -103,3 +103,32 @@ for bad in (-1, 604801, "300", True, None):
     assert out[3] == "['broker.keepalive must be an integer from 5 to 3600']"
     assert out[4] == "300"  # power.sleep_s: the duty cycle (nes/duty.py); 0, the default, is always on
     assert out[5:] == ["['power.sleep_s must be an integer from 0 to 604800']"] * 5
+
+
+def test_a_witness_key_is_checked_and_parsed_under_the_unix_port(micropython):
+    """keyserver.witness (set by `nes provision` from LOG_WITNESS_KEY): a C2SP
+    witness verifier key, its key ID checked; null or absent: none."""
+    from host_tools.protocol import tlog
+
+    public = bytes(range(32))
+    vkey = tlog.verifier_key("witness.example", public, tlog.COSIGNATURE_TYPE)
+    code = r"""
+from nes import config
+from nes.crypto import b64
+base = {"user": "alice", "broker": {"host": "h"}, "keyserver": {"url": "http://k", "public_key": "A" * 43 + "="}}
+print(config._check(base, False).keyserver_witness)
+for witness in (%r, None, %r, %r, 7):
+    base["keyserver"]["witness"] = witness
+    try:
+        w = config._check(base, False).keyserver_witness
+        print(w and (w[0], b64.encode_str(w[1]), b64.encode_str(w[2])))
+    except config.ConfigError as e:
+        print(e.problems)
+"""
+    name, kid, key = vkey.split("+")
+    code %= (vkey, "+".join((name, "00000000", key)), tlog.verifier_key("witness.example", public))
+    out = micropython(code).check().stdout.splitlines()
+    assert out[:3] == ["None", str((name.encode(), tlog.base64.b64encode(bytes.fromhex(kid)).decode(),
+                                   tlog.base64.b64encode(public).decode())), "None"]
+    problem = "['keyserver.witness must be a witness verifier key (<name>+<key ID>+<key>) or null']"
+    assert out[3:] == [problem] * 3  # a wrong key ID, a log (not a witness) key, not a string

@@ -20,11 +20,11 @@ def proxy(json_server, real, lies):
     return json_server(answer)
 
 
-def signed_answer(real, username, keys, log):
-    """A fresh lookup answer for `keys` under the name's current serial,
-    carrying `log`, signed with the real server's key as the "lookup logged"
-    statement of the log state in `log` (docs/PROTOCOL.md §10)."""
-    serial = real.accounts.store.answer(username)[2]
+def signed_answer(real, username, keys, log, serial=None):
+    """A fresh lookup answer for `keys` under `serial` (the name's current one
+    when None), carrying `log`, signed with the real server's key as the
+    "lookup logged" statement of the log state in `log` (docs/PROTOCOL.md §10)."""
+    serial = real.accounts.store.answer(username)[2] if serial is None else serial
     now = int(time.time())
     answer = directory.sign_answer(real.accounts.server_key.seed, username, serial, now,
                                    now + real.accounts.config["LOOKUP_VALIDITY"], keys,
@@ -38,12 +38,13 @@ def logged_answer(real, username, index, forge_map=False):
     against the current checkpoint: a logged entry, perhaps not the latest
     (with the map proof of the name's latest entry: the best a liar has). With
     `forge_map`, the checkpoint is signed anew with a name map that holds only
-    this entry for the name: a server lying about the map itself."""
+    this entry for the name: a server lying about the map itself. The answer
+    has the entry's serial (clients rebuild the entry with the answer's)."""
     log = real.accounts.log
     path = "/log/" + tlog.tile_path("entries", index // 256, index % 256 + 1)
     entry = tlog.decode_entry(tlog.parse_bundle(http("GET", real.url + path).body)[index % 256])
     size = log.size()
-    member = {"index": index, "kind": entry["kind"], "serial": entry["serial"], "time": entry["time"],
+    member = {"index": index, "kind": entry["kind"], "time": entry["time"],
               "proof": tlog.encode_proof(log.inclusion(index, size)), "checkpoint": log.checkpoint(),
               "map": log.lookup_proof(username)["map"]}
     if forge_map:
@@ -52,9 +53,10 @@ def logged_answer(real, username, index, forge_map=False):
         leaf = tlog.leaf_hash(tlog.encode_entry(entry["kind"], username, entry["serial"], entry["time"],
                                                 entry["public_key_message"], entry["public_key_sign"]))
         forged = tlog.map_leaf(tlog.map_key(username), leaf)  # a map of this one name
-        member.update(map=[], checkpoint=tlog.sign_note(
+        member.update(map=tlog.encode_map_proof([]), checkpoint=tlog.sign_note(
             tlog.checkpoint_text(log.origin, size, root, forged), log.origin, log.server_key.seed))
-    return signed_answer(real, username, (entry["public_key_message"], entry["public_key_sign"]), member)
+    return signed_answer(real, username, (entry["public_key_message"], entry["public_key_sign"]), member,
+                         entry["serial"])
 
 
 def superseded(json_server, real, username):

@@ -37,6 +37,9 @@ def _check(v):
                            "public_key_sign": _b64(v["public_key_sign"])}
         assert tlog.leaf_hash(entry) == _b64(v["leaf_hash"])
         return
+    if v["check"] == "map":
+        tlog.verify_map(v["username"], _b64(v["value"]), tlog.decode_map_proof(v["map"]), _b64(v["map_root"]))
+        return
     origin, public = tlog.parse_verifier_key(v["vkey"])
     if v["check"] == "checkpoint":
         opened = tlog.open_checkpoint(json.loads(v["note"]), origin, public)
@@ -50,10 +53,10 @@ def _check(v):
         assert found.keys == (_b64(v["public_key_message"]), _b64(v["public_key_sign"]))
         assert directory.signed_bytes(v["username"], found.serial, found.issued_at, found.expires_at,
                                       found.keys, logged) == _b64(v["signed"])
-        tlog.verify_log_member(answer["log"], v["username"], found.keys, public, origin)
+        tlog.verify_log_member(answer["log"], v["username"], found.serial, found.keys, public, origin)
     elif v["check"] == "inclusion":
         keys = (_b64(v["public_key_message"]), _b64(v["public_key_sign"]))
-        tlog.verify_log_member(json.loads(v["log"]), v["username"], keys, public, origin)
+        tlog.verify_log_member(json.loads(v["log"]), v["username"], int(v["serial"]), keys, public, origin)
     elif v["check"] == "consistency":
         tlog.verify_consistency(int(v["size1"]), _b64(v["root1"]), int(v["size2"]), _b64(v["root2"]),
                                 tlog.decode_proof(json.loads(v["proof"])))
@@ -92,18 +95,21 @@ for v in json.loads(%r):
     try:
         if v["check"] == "consistency":
             tlog.verify_consistency(int(v["size1"]), b64.decode(v["root1"]), int(v["size2"]),
-                                    b64.decode(v["root2"]), [b64.decode(h) for h in json.loads(v["proof"])])
+                                    b64.decode(v["root2"]), tlog.proof_hashes(json.loads(v["proof"])))
+        elif v["check"] == "map":
+            if tlog.map_root(v["username"], b64.decode(v["value"]), v["map"]) != b64.decode(v["map_root"]):
+                raise DirectoryError("map root")
         else:
             public = b64.decode(v["vkey"].split("+", 2)[2])[1:]
             if v["check"] == "answer":
                 answer = json.loads(v["answer"])
                 logged, head = commitment(answer["log"])
-                keys = read_answer(200, answer, v["username"], public, int(v["now"]), 0, logged)[0]
+                keys, serial = read_answer(200, answer, v["username"], public, int(v["now"]), 0, logged)[:2]
             else:
                 answer = {"log": json.loads(v["log"])}
                 keys = b64.decode(v["public_key_message"]), b64.decode(v["public_key_sign"])
-                head = commitment(answer["log"])[1]
-            tlog.check(answer["log"], head, v["username"], keys[0], keys[1], None)
+                head, serial = commitment(answer["log"])[1], int(v["serial"])
+            tlog.check(answer["log"], head, v["username"], serial, keys[0], keys[1], None)
         print(v["name"], "ok")
     except DirectoryError as exc:
         print(v["name"], "error", exc)
@@ -112,8 +118,8 @@ for v in json.loads(%r):
 
 def test_the_board_gives_each_vectors_expect(micropython):
     vectors = [dict(_read(p), name=p.stem) for p in FILES]
-    board = [v for v in vectors if v["check"] in ("inclusion", "answer", "consistency")]
-    assert len(board) == 10
+    board = [v for v in vectors if v["check"] in ("inclusion", "answer", "consistency", "map")]
+    assert len(board) == 12
     run = micropython(BOARD % json.dumps(board), heapsize="96k").check()
     got = dict(line.split(" ", 1) for line in run.stdout.splitlines())
     for v in board:

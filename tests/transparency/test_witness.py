@@ -4,40 +4,14 @@ different logs to two clients (a split view: two instances with one key, one
 origin, two histories) gets the witness's cosignature for one of them only;
 a client that requires the cosignature refuses the other."""
 import os
-import subprocess
-import sys
 
 import pytest
 
 from host_tools.keyserver_client import KeyServer
 from host_tools.protocol import tlog
 from host_tools.transparency import LogState
-from keyserver import serverkey
 from keyserver.tlog import entries
 from tests.fixtures.keyserver import http
-from tests.fixtures.paths import ROOT, free_port, wait_for_port
-
-
-@pytest.fixture
-def witness(tmp_path):
-    """A witness process for logs of the key file tmp_path/server.key; yields
-    (url, verifier key)."""
-    key = serverkey.create(str(tmp_path / "server.key"))
-    log_vkey = tlog.verifier_key(entries.DEFAULT_ORIGIN, key.public)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "keyserver.tlog.witness", "--name", "witness.test",
-         "--key", str(tmp_path / "witness.key"), "--state", str(tmp_path / "witness.json"),
-         "--log", log_vkey, "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        banner = proc.stdout.readline().split()
-        wait_for_port(port, timeout=30, proc=proc)
-        yield "http://127.0.0.1:%d" % port, banner[1]
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
 
 
 def test_a_split_view_is_caught_by_the_witness(keyserver_factory, witness, tmp_path):
@@ -67,7 +41,7 @@ def test_a_split_view_is_caught_by_the_witness(keyserver_factory, witness, tmp_p
 
 
 def _add(url, old, proof, note):
-    body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.encode_proof(proof)), note)
+    body = "old %d\n%s\n%s" % (old, "".join(h + "\n" for h in tlog.proof_lines(proof)), note)
     return http("POST", url + "/add-checkpoint", data=body.encode())
 
 

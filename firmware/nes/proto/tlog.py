@@ -16,7 +16,7 @@ from .logstate import field as _b64
 
 _HASH = const(32)
 _MAX_PROOF = const(63)
-_MAP_BITS = const(256)
+_EMPTY = bytes(_HASH)  # the name map's hash of a subtree without names
 
 
 def _leaf(data):
@@ -32,10 +32,38 @@ def _node(left, right):
     return h.digest()
 
 
-def _proof(items, most):
-    if not isinstance(items, list) or len(items) > most:
+def _raw(text):
+    if not isinstance(text, str):
         raise DirectoryError("log: malformed proof")
-    return [_b64(h, _HASH) for h in items]
+    return _b64(text)
+
+
+def proof_hashes(text):
+    """The hashes of an inclusion or consistency proof: one base64 string of them."""
+    raw = _raw(text)
+    if len(raw) % _HASH or len(raw) > _MAX_PROOF * _HASH:
+        raise DirectoryError("log: malformed proof")
+    return [raw[i:i + _HASH] for i in range(0, len(raw), _HASH)]
+
+
+def _map_proof(text):
+    """The siblings of a map proof, the deepest first: u8(count), a bitmap of
+    those that are not empty (most significant bit first), those hashes."""
+    raw = _raw(text)
+    count = raw[0] if raw else 0
+    pos = 1 + (count + 7) // 8
+    if not raw or len(raw) < pos or count & 7 and raw[pos - 1] & (0xFF >> (count & 7)):
+        raise DirectoryError("log: malformed map proof")
+    proof = []
+    for i in range(count):
+        if raw[1 + (i >> 3)] & (0x80 >> (i & 7)):
+            proof.append(raw[pos:pos + _HASH])
+            pos += _HASH
+        else:
+            proof.append(_EMPTY)
+    if pos != len(raw):
+        raise DirectoryError("log: malformed map proof")
+    return proof
 
 
 def entry(kind, name, serial, time, message_public, sign_public):
@@ -98,8 +126,9 @@ def verify_consistency(size1, root1, size2, root2, proof):
         raise DirectoryError("log: consistency proof does not match")
 
 
-def _map_root(name, value, proof):
-    """The name map's root that `proof` (siblings, the deepest first) gives for name -> value."""
+def map_root(name, value, text):
+    """The name map's root that the map proof `text` gives for name -> value."""
+    proof = _map_proof(text)
     key = hashlib.sha256(name.encode()).digest()
     h = hashlib.sha256(b"\x02")
     h.update(key)
@@ -119,23 +148,22 @@ def _map_root(name, value, proof):
     return h
 
 
-def check(member, head, username, message_public, sign_public, kept):
+def check(member, head, username, serial, message_public, sign_public, kept):
     """The (origin, size, root) to keep after checking the "log" member of an
     answer whose "lookup logged" signature verified over `head`
-    (logstate.commitment's);
+    (logstate.commitment's) for `username`, `serial` and the keys;
     `kept` is the one kept before, or None."""
     kind = member.get("kind")
-    index, serial, time = member.get("index"), member.get("serial"), member.get("time")
-    numbers = (index, serial, time)
-    if kind not in ("activate", "change") or not all(isinstance(v, int) and v >= 0 for v in numbers):
+    index, time = member.get("index"), member.get("time")
+    if kind not in ("activate", "change") or not all(isinstance(v, int) and v >= 0 for v in (index, time)):
         raise DirectoryError("log: malformed member")
-    origin, size, root, map_root = head
+    origin, size, root = head[:3]
     if kept is not None:
         if origin != kept[0]:
             raise DirectoryError("log: checkpoint of another log")
-        verify_consistency(kept[1], kept[2], size, root, _proof(member.get("consistency", []), _MAX_PROOF))
+        verify_consistency(kept[1], kept[2], size, root, proof_hashes(member.get("consistency", "")))
     leaf = _leaf(entry(kind, username, serial, time, message_public, sign_public))
-    verify_inclusion(leaf, index, size, _proof(member.get("proof"), _MAX_PROOF), root)
-    if _map_root(username, leaf, _proof(member.get("map"), _MAP_BITS)) != map_root:
+    verify_inclusion(leaf, index, size, proof_hashes(member.get("proof")), root)
+    if map_root(username, leaf, member.get("map")) != head[3]:
         raise DirectoryError("log: not the name's latest entry (map proof)")
     return origin, size, root

@@ -82,10 +82,10 @@ def scenarios():
     yield "checkpoint_other_origin", dict(log, **{
         "scenario": "a checkpoint signed with the log key under another origin", "check": "checkpoint",
         "note": json.dumps(_note(3, roots[3], map_root, "evil.example.org/log")), "expect": "LogError"})
-    member = {"index": 2, "kind": tlog.CHANGE, "serial": 2, "time": TIME + 120,
+    member = {"index": 2, "kind": tlog.CHANGE, "time": TIME + 120,
               "proof": tlog.encode_proof(tree.inclusion_proof(2, 3, get)),
-              "map": tlog.encode_proof(map_proofs["alice"]), "checkpoint": _note(3, roots[3], map_root)}
-    lookup = dict(log, **{"check": "inclusion", "username": "alice",
+              "map": tlog.encode_map_proof(map_proofs["alice"]), "checkpoint": _note(3, roots[3], map_root)}
+    lookup = dict(log, **{"check": "inclusion", "username": "alice", "serial": 2,
                           "public_key_message": _b64(KEYS["mallory"][0]),
                           "public_key_sign": _b64(KEYS["mallory"][1]), "log": json.dumps(member)})
     yield "inclusion_latest_entry", dict(lookup, scenario="alice's keys proved to be entry 2 of size 3",
@@ -93,12 +93,11 @@ def scenarios():
     yield "inclusion_unlogged_key", dict(lookup, scenario="keys that no entry holds, with entry 2's proof",
                                          public_key_sign=_b64(_fixed("unlogged")), expect="LogError")
     yield "inclusion_wrong_serial", dict(
-        lookup, scenario="entry 2 claimed with another serial",
-        log=json.dumps(dict(member, serial=3)), expect="LogError")
-    superseded = dict(member, index=0, kind=tlog.ACTIVATE, serial=1, time=TIME,
+        lookup, scenario="entry 2's keys in an answer with another serial", serial=3, expect="LogError")
+    superseded = dict(member, index=0, kind=tlog.ACTIVATE, time=TIME,
                       proof=tlog.encode_proof(tree.inclusion_proof(0, 3, get)))
     yield "map_superseded_entry", dict(
-        lookup, scenario="alice's first keys: logged (entry 0), but the map holds entry 2 for her",
+        lookup, scenario="alice's first keys: logged (entry 0), but the map holds entry 2 for her", serial=1,
         public_key_message=_b64(KEYS["alice"][0]), public_key_sign=_b64(KEYS["alice"][1]),
         log=json.dumps(superseded), expect="LogError")
     yield "map_no_root", dict(
@@ -123,6 +122,7 @@ def scenarios():
     yield "answer_plain_signature", dict(
         signed, scenario="the log member on an answer signed as the plain lookup keys statement",
         answer=json.dumps(dict(plain, log=member)), expect="DirectoryError")
+    yield from _map_vectors()
     consistency = dict(log, **{"check": "consistency", "size1": 1, "root1": _b64(roots[1]),
                                "size2": 3, "root2": _b64(roots[3]),
                                "proof": json.dumps(tlog.encode_proof(tree.consistency_proof(1, 3, get)))})
@@ -131,6 +131,28 @@ def scenarios():
     fork = tlog.leaf_hash(tlog.encode_entry(tlog.ACTIVATE, "alice", 1, TIME, *KEYS["mallory"]))
     yield "consistency_fork", dict(consistency, scenario="a size-1 tree with another first entry (a fork)",
                                    root1=_b64(fork), expect="LogError")
+
+
+def _map_vectors():
+    """A two-name map whose names share their first bit: a proof with an
+    empty sibling (depth 1), sent as a bitmap bit 0."""
+    alice = tlog.map_key("alice")
+    other = next(n for n in ("bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan")
+                 if tlog.map_bit(tlog.map_key(n), 0) == tlog.map_bit(alice, 0)
+                 and tlog.map_bit(tlog.map_key(n), 1) != tlog.map_bit(alice, 1))
+    value, other_value = (tlog.leaf_hash(tlog.encode_entry(*e)) for e in ENTRIES[:2])
+    leaves = sorted([(alice, value), (tlog.map_key(other), other_value)])
+    proof = [tlog.map_leaf(tlog.map_key(other), other_value), tlog.MAP_EMPTY]
+    encoded = tlog.encode_map_proof(proof)
+    vector = {"check": "map", "username": "alice", "value": _b64(value), "map_root": _b64(tlog.map_root_of(leaves)),
+              "map": encoded}
+    yield "map_empty_sibling", dict(vector, scenario="alice and %s share their first bit: the proof's "
+                                    "second sibling is the empty subtree, bit 1 of the bitmap 0" % other,
+                                    expect="ok")
+    raw = bytearray(base64.b64decode(encoded))
+    raw[1] |= 1  # a bitmap bit past the proof's two siblings
+    yield "map_bitmap_padding", dict(vector, scenario="the same proof with a bitmap bit set past its end",
+                                     map=_b64(raw), expect="LogError")
 
 
 def write(directory=HERE):
