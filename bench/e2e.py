@@ -37,6 +37,7 @@ from host_tools.mqtt import parse_broker
 from host_tools.protocol import envelope
 from host_tools.protocol import keys as hostkeys
 from host_tools.protocol.constants import topic
+from host_tools.protocol.replay import ReplayCache
 from keyserver import serverkey
 from keyserver.store import Store
 from tests.fixtures.mosquitto import Broker
@@ -211,34 +212,68 @@ def bare_rate(address, frames):
 
 # -- the real path -------------------------------------------------------------
 
-def listen_rate(address, config, log, frames, warmup, workers=1):
-    """Frames queued while `listen` is away, drained by a fresh `listen`."""
+def open_alone(sender_keys, recipient_keys, count):
+    """(msgs/s, CPU ms per message) of host_tools.protocol opening and verifying
+    fresh frames alone in this process, with a replay cache as the listener's:
+    the listener's ceiling, measured next to each drain."""
+    frames = _frames(sender_keys, recipient_keys[1], count, "alone")
+    cache = ReplayCache(4096)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for frame in frames:
+        envelope.open_frame(frame, HOST_USER, recipient_keys[0], lambda name: sender_keys[3], int(_now_ms()), cache)
+    return count / (time.perf_counter() - wall), (time.process_time() - cpu) * 1000 / count
+
+
+def listen_rate(address, config, log, frames, warmup, workers=1, reference=None):
+    """Frames queued while `listen` is away, drained by a fresh `listen`.
+    `reference`: (sender keys, recipient keys) for open_alone before and after."""
     before = _children_cpu()
     listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
+        own_one = _process_cpu(listener.proc.pid)
     finally:
         listener.stop()
     one = _children_cpu() - before
     _publish(address, frames)
+    alone = [open_alone(*reference, max(50, len(frames) // 4))] if reference else []
     before = _children_cpu()
     listener = Listener(config, log, workers)
     try:
         got = listener.take(len(frames))
+        own = _process_cpu(listener.proc.pid)
     finally:
         listener.stop()
+    if reference:
+        alone.append(open_alone(*reference, max(50, len(frames) // 4)))
     result = _drain_rate([t for t, _ in got])
     # CPU of the listener and its workers (waited for by then), less that of a run
     # with one message (start-up, shutdown): what a message costs in CPU, whether
-    # or not a free core was there to run it.
+    # or not a free core was there to run it. Of it, the listener process's own
+    # (its threads: paho, replay cache, printing; the workers' is the rest).
     result["cpu_ms_per_msg"] = (_children_cpu() - before - one) * 1000 / (len(frames) - 1)
+    if own is not None and own_one is not None:
+        result["listener_cpu_ms_per_msg"] = (own - own_one) * 1000 / (len(frames) - 1)
+    if alone:
+        result["open_alone_msgs_per_s"] = sum(a[0] for a in alone) / len(alone)
+        result["open_alone_cpu_ms"] = sum(a[1] for a in alone) / len(alone)
     return result
 
 
 def _children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid):
+    """CPU seconds of a running process's own threads (not its children), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _publish(address, frames):
@@ -461,6 +496,6 @@ def _run_with_broker(profile, tmp, broker, result):
                 warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
                 result[key] = listen_rate(address, config, log,
                                           _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
-                                          warmup, workers)
+                                          warmup, workers, (flood_keys, host_keys))
         except RuntimeError as exc:
             result["listen_reason"] = "%s; listen.log ends: %s" % (exc, log.read_text()[-600:] if log.exists() else "")
