@@ -21,7 +21,6 @@ import json
 import os
 import pathlib
 import queue
-import resource
 import shutil
 import subprocess
 import sys
@@ -74,10 +73,13 @@ def _take(source, count, timeout, what):
 
 
 class Listener:
-    """`nes listen --json` as a child process; its lines with arrival times."""
+    """`nes listen --json` as a child process; its lines with arrival times and,
+    with `cpu`, the CPU seconds (its own, with its workers) as each line came."""
 
-    def __init__(self, config, log, workers=1):
+    def __init__(self, config, log, workers=1, cpu=False):
         self.lines = queue.Queue()
+        self.cpu = [] if cpu else None
+        self._pids = None
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
             [tool("nes"), "-c", str(config), "listen", "--json", "--workers", str(workers)],
@@ -90,7 +92,13 @@ class Listener:
 
     def _read_out(self):
         for line in self.proc.stdout:
-            self.lines.put((_now_ms(), json.loads(line)))
+            arrived = _now_ms()
+            if self.cpu is not None:
+                if self._pids is None:  # the workers are started by the first message
+                    self._pids = [self.proc.pid] + _children(self.proc.pid)
+                times = [_process_cpu(pid) or 0.0 for pid in self._pids]
+                self.cpu.append((times[0], sum(times)))
+            self.lines.put((arrived, json.loads(line)))
 
     def _read_err(self, log):
         with open(log, "ab") as f:
@@ -227,43 +235,46 @@ def open_alone(sender_keys, recipient_keys, count):
 def listen_rate(address, config, log, frames, warmup, workers=1, reference=None):
     """Frames queued while `listen` is away, drained by a fresh `listen`.
     `reference`: (sender keys, recipient keys) for open_alone before and after."""
-    before = _children_cpu()
     listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
-        own_one = _process_cpu(listener.proc.pid)
     finally:
         listener.stop()
-    one = _children_cpu() - before
     _publish(address, frames)
     alone = [open_alone(*reference, max(50, len(frames) // 4))] if reference else []
-    before = _children_cpu()
-    listener = Listener(config, log, workers)
+    listener = Listener(config, log, workers, cpu=True)
     try:
         got = listener.take(len(frames))
-        own = _process_cpu(listener.proc.pid)
     finally:
         listener.stop()
     if reference:
         alone.append(open_alone(*reference, max(50, len(frames) // 4)))
     result = _drain_rate([t for t, _ in got])
-    # CPU of the listener and its workers (waited for by then), less that of a run
-    # with one message (start-up, shutdown): what a message costs in CPU, whether
-    # or not a free core was there to run it. Of it, the listener process's own
-    # (its threads: paho, replay cache, printing; the workers' is the rest).
-    result["cpu_ms_per_msg"] = (_children_cpu() - before - one) * 1000 / (len(frames) - 1)
-    if own is not None and own_one is not None:
-        result["listener_cpu_ms_per_msg"] = (own - own_one) * 1000 / (len(frames) - 1)
+    # CPU of the listener and its workers from the first printed line to the last:
+    # what a message costs in CPU, whether or not a free core was there to run it;
+    # of it, the listener process's own (paho, replay cache, printing).
+    (own0, all0), (own1, all1) = listener.cpu[0], listener.cpu[len(frames) - 1]
+    result["cpu_ms_per_msg"] = (all1 - all0) * 1000 / (len(frames) - 1)
+    result["listener_cpu_ms_per_msg"] = (own1 - own0) * 1000 / (len(frames) - 1)
     if alone:
         result["open_alone_msgs_per_s"] = sum(a[0] for a in alone) / len(alone)
         result["open_alone_cpu_ms"] = sum(a[1] for a in alone) / len(alone)
     return result
 
 
-def _children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _children(pid):
+    """The pids of a process's children (its workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
 
 
 def _process_cpu(pid):

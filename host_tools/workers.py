@@ -96,13 +96,23 @@ class Openers:
         return []
 
     def submit(self, payloads):
+        payloads = list(payloads)
+        if self._unsent and len(self._unsent[-1]) < CHUNK:  # fill the last chunk waiting
+            room = CHUNK - len(self._unsent[-1])
+            self._unsent[-1] += payloads[:room]
+            payloads = payloads[room:]
         for start in range(0, len(payloads), CHUNK):
             self._unsent.append(payloads[start:start + CHUNK])
         self._hand_out()
 
     def _hand_out(self):
+        """A full chunk to a worker holding fewer than AHEAD, a partial one only to an
+        idle worker: frames arriving while all are busy wait and fill a chunk, so
+        a busy listener pays its per-chunk costs (pickles, pipe, synced write) per
+        CHUNK frames, and a lone frame goes at once to an idle worker."""
         while self._unsent:
-            alive = [w for w in self.workers if w["conn"] is not None and w["held"] < AHEAD]
+            limit = AHEAD if len(self._unsent[0]) >= CHUNK else 1
+            alive = [w for w in self.workers if w["conn"] is not None and w["held"] < limit]
             if not alive:
                 if not any(w["conn"] is not None for w in self.workers):  # all gone: the listener opens
                     self._order.append((None, len(self._unsent.popleft())))
