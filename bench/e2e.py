@@ -21,7 +21,6 @@ import json
 import os
 import pathlib
 import queue
-import resource
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from host_tools.mqtt import parse_broker
 from host_tools.protocol import envelope
 from host_tools.protocol import keys as hostkeys
 from host_tools.protocol.constants import topic
+from host_tools.protocol.replay import ReplayCache
 from keyserver import serverkey
 from keyserver.store import Store
 from tests.fixtures.mosquitto import Broker
@@ -73,10 +73,13 @@ def _take(source, count, timeout, what):
 
 
 class Listener:
-    """`nes listen --json` as a child process; its lines with arrival times."""
+    """`nes listen --json` as a child process; its lines with arrival times and,
+    with `cpu`, the CPU seconds (its own, with its workers) as each line came."""
 
-    def __init__(self, config, log, workers=1):
+    def __init__(self, config, log, workers=1, cpu=False):
         self.lines = queue.Queue()
+        self.cpu = [] if cpu else None
+        self._pids = None
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
             [tool("nes"), "-c", str(config), "listen", "--json", "--workers", str(workers)],
@@ -89,7 +92,13 @@ class Listener:
 
     def _read_out(self):
         for line in self.proc.stdout:
-            self.lines.put((_now_ms(), json.loads(line)))
+            arrived = _now_ms()
+            if self.cpu is not None:
+                if self._pids is None:  # the workers are started by the first message
+                    self._pids = [self.proc.pid] + _children(self.proc.pid)
+                times = [_process_cpu(pid) or 0.0 for pid in self._pids]
+                self.cpu.append((times[0], sum(times)))
+            self.lines.put((arrived, json.loads(line)))
 
     def _read_err(self, log):
         with open(log, "ab") as f:
@@ -211,34 +220,71 @@ def bare_rate(address, frames):
 
 # -- the real path -------------------------------------------------------------
 
-def listen_rate(address, config, log, frames, warmup, workers=1):
-    """Frames queued while `listen` is away, drained by a fresh `listen`."""
-    before = _children_cpu()
+def open_alone(sender_keys, recipient_keys, count):
+    """(msgs/s, CPU ms per message) of host_tools.protocol opening and verifying
+    fresh frames alone in this process, with a replay cache as the listener's:
+    the listener's ceiling, measured next to each drain."""
+    frames = _frames(sender_keys, recipient_keys[1], count, "alone")
+    cache = ReplayCache(4096)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for frame in frames:
+        envelope.open_frame(frame, HOST_USER, recipient_keys[0], lambda name: sender_keys[3], int(_now_ms()), cache)
+    return count / (time.perf_counter() - wall), (time.process_time() - cpu) * 1000 / count
+
+
+def listen_rate(address, config, log, frames, warmup, workers=1, reference=None):
+    """Frames queued while `listen` is away, drained by a fresh `listen`.
+    `reference`: (sender keys, recipient keys) for open_alone before and after."""
     listener = Listener(config, log, workers)
     try:
         _publish(address, [warmup])
         listener.take(1)  # the sender's key is now looked up and pinned
     finally:
         listener.stop()
-    one = _children_cpu() - before
     _publish(address, frames)
-    before = _children_cpu()
-    listener = Listener(config, log, workers)
+    alone = [open_alone(*reference, max(50, len(frames) // 4))] if reference else []
+    listener = Listener(config, log, workers, cpu=True)
     try:
         got = listener.take(len(frames))
     finally:
         listener.stop()
+    if reference:
+        alone.append(open_alone(*reference, max(50, len(frames) // 4)))
     result = _drain_rate([t for t, _ in got])
-    # CPU of the listener and its workers (waited for by then), less that of a run
-    # with one message (start-up, shutdown): what a message costs in CPU, whether
-    # or not a free core was there to run it.
-    result["cpu_ms_per_msg"] = (_children_cpu() - before - one) * 1000 / (len(frames) - 1)
+    # CPU of the listener and its workers from the first printed line to the last:
+    # what a message costs in CPU, whether or not a free core was there to run it;
+    # of it, the listener process's own (paho, replay cache, printing).
+    (own0, all0), (own1, all1) = listener.cpu[0], listener.cpu[len(frames) - 1]
+    result["cpu_ms_per_msg"] = (all1 - all0) * 1000 / (len(frames) - 1)
+    result["listener_cpu_ms_per_msg"] = (own1 - own0) * 1000 / (len(frames) - 1)
+    if alone:
+        result["open_alone_msgs_per_s"] = sum(a[0] for a in alone) / len(alone)
+        result["open_alone_cpu_ms"] = sum(a[1] for a in alone) / len(alone)
     return result
 
 
-def _children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _children(pid):
+    """The pids of a process's children (its workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def _process_cpu(pid):
+    """CPU seconds of a running process's own threads (not its children), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _publish(address, frames):
@@ -461,6 +507,6 @@ def _run_with_broker(profile, tmp, broker, result):
                 warmup = _frames(flood_keys, host_keys[1], 1, "warm-up")[0]
                 result[key] = listen_rate(address, config, log,
                                           _frames(flood_keys, host_keys[1], profile.listen_messages, "flood"),
-                                          warmup, workers)
+                                          warmup, workers, (flood_keys, host_keys))
         except RuntimeError as exc:
             result["listen_reason"] = "%s; listen.log ends: %s" % (exc, log.read_text()[-600:] if log.exists() else "")

@@ -8,8 +8,10 @@ divided by the messages drained.
 
 cProfile slows Python code more than C code (pycryptodome, fsync), so the
 shares lean towards the Python parts; they are for comparing parts and
-variants of one run; the drain rate without cProfile is measured apart (the
-listener as a process is bench/e2e.py's). Variants: the journal with a batch
+variants of one run; the drain rate without cProfile is measured apart, with
+the CPU time of both threads, next to open + verify alone (fresh frames, a
+replay cache) just before and after it (the listener as a process is
+bench/e2e.py's). Variants: the journal with a batch
 of messages recorded per synced write (now), the journal synced per message,
 and the whole cache rewritten per message (before host_tools/replay_store.py)."""
 import contextlib
@@ -20,6 +22,7 @@ import pstats
 import select
 import sys
 import tempfile
+import threading
 import time
 
 import paho.mqtt.client as paho
@@ -45,7 +48,7 @@ PARTS = (
     ("  of which replay-cache check", (("protocol/replay.py", "accept"),)),
     ("replay-cache persistence", (("host_tools/messaging.py", "save"),)),
     ("JSON rendering", (("host_tools/output.py", "message_json"),)),
-    ("print + flush", (("~", "<built-in method builtins.print>"),)),
+    ("print + flush", (("~", "<built-in method builtins.print>"), ("~", "<method 'flush' of '_io.TextIOWrapper' objects>"))),
     ("acknowledgement (paho, caller's thread)", (("host_tools/mqtt.py", "ack"),)),
     ("event queue + wake-up pipe (caller's thread)", (("host_tools/mqtt.py", "events"),)),
 )
@@ -100,14 +103,20 @@ def _queue(address, frames):
         client.loop_stop()
 
 
+def _thread_cpu(thread):
+    return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+
+
 def _drain(address, client_id, receiver, count, caller, network):
-    """Open a session (its frames queued), handle events until `count` were shown."""
+    """Open a session (its frames queued), handle events until `count` were shown;
+    (seconds, CPU seconds of the caller's and paho's threads)."""
     shown = []
     with open(os.devnull, "w") as out, _network_profile(network):
         session = Session(address, client_id, persistent=True, topic=receiver.topic).open()
+        paho_thread = session.client._thread or threading.current_thread()
         try:
             stdout, sys.stdout = sys.stdout, out
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time() + _thread_cpu(paho_thread)
             if caller:
                 caller.enable()
             try:
@@ -115,18 +124,19 @@ def _drain(address, client_id, receiver, count, caller, network):
                 while len(shown) < count and time.monotonic() < deadline:
                     if select.select([session], [], [], 1.0)[0]:
                         messages.handle_events(session, receiver,
-                                      lambda m: (shown.append(m), print(message_json(m), flush=True)),
+                                      lambda m: (shown.append(m), print(message_json(m))),
                                       lambda text: None)
             finally:
                 if caller:
                     caller.disable()
                 sys.stdout = stdout
                 elapsed = time.perf_counter() - started
+                cpu = time.thread_time() + _thread_cpu(paho_thread) - cpu
         finally:
             session.close()
     if len(shown) < count:
         raise RuntimeError("listen profile: %d of %d messages shown" % (len(shown), count))
-    return elapsed
+    return elapsed, cpu
 
 
 def profile_variant(address, workdir, count, batch, rewrite_whole):
@@ -148,7 +158,9 @@ def profile_variant(address, workdir, count, batch, rewrite_whole):
         caller, network = cProfile.Profile(), cProfile.Profile()
         _drain(address, client_id, receiver, count, caller, network)
         _queue(address, _frames(sender_keys, host_keys[1], count))
-        seconds = _drain(address, client_id, receiver, count, None, None)
+        alone = [crypto_alone(count)]
+        seconds, cpu = _drain(address, client_id, receiver, count, None, None)
+        alone.append(crypto_alone(count))
     finally:
         messages.BATCH = saved_batch
     main, net = pstats.Stats(caller), pstats.Stats(network)
@@ -156,20 +168,23 @@ def profile_variant(address, workdir, count, batch, rewrite_whole):
     total = _cum(main, "host_tools/commands/messages.py", "handle_events")
     parts[NETWORK] = (net.total_tt - _cum(net, "~", "<built-in method select.select>")) / count * 1e6
     return {"per_message_us": parts, "caller_total_us": total / count * 1e6, "n": count,
-            "unprofiled_msgs_per_s": count / seconds}
+            "unprofiled_msgs_per_s": count / seconds, "unprofiled_cpu_ms": cpu * 1000 / count,
+            "crypto_alone_msgs_per_s": sum(a[0] for a in alone) / 2,
+            "crypto_alone_cpu_ms": sum(a[1] for a in alone) / 2}
 
 
 def crypto_alone(count):
-    """Frames opened and verified per second by host_tools.protocol alone (the
-    same frames, replay check in memory): the listener's ceiling in this run."""
+    """(frames per second, CPU ms per frame) opened and verified by
+    host_tools.protocol alone (fresh frames, replay check in memory): the
+    listener's ceiling, next to its drain."""
     host_keys, sender_keys = hostkeys.generate(), hostkeys.generate()
     frames = _frames(sender_keys, host_keys[1], count)
     cache = ReplayCache(4096)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     for frame in frames:
         envelope.open_frame(frame, HOST, host_keys[0], lambda name: sender_keys[3],
                             int(time.time() * 1000), cache)
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), (time.thread_time() - cpu) * 1000 / count
 
 
 def run(profile):
@@ -179,7 +194,6 @@ def run(profile):
         with private_broker(tmp) as broker:
             address = parse_broker(broker.url)
             result = {"notes": [__doc__.split("\n\n")[1].replace("\n", " ")], "batch": messages.BATCH}
-            result["crypto_alone_msgs_per_s"] = crypto_alone(count)
             for name, batch, whole in VARIANTS:
                 (tmp / name).mkdir()
                 result[name] = profile_variant(address, tmp / name, count, batch, whole)

@@ -7,6 +7,7 @@ expires_at, when it was confirmed). Without an answer from the server a pin is
 used only while that answer is unexpired (fail closed); a signed "no such
 user" withdraws the pin's use at once."""
 import json
+import os
 import time
 
 from .atomic import write_atomic
@@ -51,19 +52,51 @@ class PeerStore:
     """peers.json in the state directory: {name: {public_key_message,
     public_key_sign, pinned, serial, issued_at, expires_at, confirmed_at, gone}}."""
 
+    RECHECK_SECONDS = 1.0  # how often keys() looks whether another process changed the file
+
     def __init__(self, path):
         self.path = path
+        self.entries = self._read()
+        self._checked = time.monotonic()
+
+    def _stamp(self):
         try:
-            with open(path, encoding="utf-8") as f:
-                self.entries = json.load(f)
+            st = os.stat(self.path)
         except FileNotFoundError:
-            self.entries = {}
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _read(self):
+        self._file = self._stamp()
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
         except (OSError, ValueError) as exc:
-            raise CommandError("cannot read the pinned keys in %s: %s" % (path, exc)) from None
+            raise CommandError("cannot read the pinned keys in %s: %s" % (self.path, exc)) from None
+
+    def _refresh(self, now=False):
+        """The entries read again when another process (`nes keys --accept`, a
+        second listener) replaced the file; kept in memory otherwise, so a
+        message costs no file read. A file that cannot be read keeps the old."""
+        when = time.monotonic()
+        if not now and when - self._checked < self.RECHECK_SECONDS:
+            return
+        self._checked = when
+        if self._stamp() != self._file:
+            try:
+                self.entries = self._read()
+            except CommandError:
+                pass
 
     def keys(self, name):
         """(message_public, sign_public) pinned for `name`, or None."""
+        self._refresh()
         entry = self.entries.get(name)
+        if entry is None:  # pinned by another process just now?
+            self._refresh(now=True)
+            entry = self.entries.get(name)
         if entry is None:
             return None
         return decode_key(entry["public_key_message"]), decode_key(entry["public_key_sign"])
@@ -96,6 +129,7 @@ class PeerStore:
 
     def _save(self):
         write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
+        self._file = self._stamp()
 
 
 class Directory:

@@ -1,5 +1,6 @@
 """`nes send` (seal for one recipient and publish) and `nes listen` (print each
 verified message as it arrives; drop the rest with a one-line reason)."""
+import collections
 import contextlib
 import json
 import select
@@ -13,6 +14,7 @@ from ..messaging import DroppedFrame, Receiver, seal
 from ..mqtt import Session
 from ..output import drop_reason, message_json, message_line, notice
 from ..protocol.constants import topic
+from ..protocol.envelope import Message
 from ..protocol.errors import ProtocolError
 from ..settings import check_username, random_client_id
 from ..workers import Openers
@@ -107,39 +109,70 @@ def signals_held():
             raise KeyboardInterrupt
 
 
-def handle_events(session, receiver, show, warn, openers=None):
+def handle_events(session, receiver, show, warn):
     """Open each frame received: `show` the verified ones, `warn` about the rest.
     A message is recorded in the saved replay cache, then shown, with Ctrl-C held
     between the two (PROTOCOL.md §11), so it is shown once; the frame is
     acknowledged to the broker only after that (or once refused). The messages
-    waiting are recorded BATCH at a time: one synced write for them all.
-    `openers` (host_tools.workers) open a batch's frames in parallel first."""
+    waiting are recorded BATCH at a time: one synced write for them all."""
     events = session.events()
     for start in range(0, len(events), BATCH):
-        _handle_batch(session, receiver, events[start:start + BATCH], show, warn, openers)
+        _handle_batch(session, receiver, [[kind, data, None] for kind, data in events[start:start + BATCH]],
+                      show, warn)
 
 
-def _handle_batch(session, receiver, events, show, warn, openers):
-    frames = [data for kind, data in events if kind == "message"]
-    early = iter(openers.opened([f.payload for f in frames]) if openers else [None] * len(frames))
-    opened = []  # (frame, its message or None), in arrival order
-    for kind, data in events:
+def _handle_batch(session, receiver, events, show, warn):
+    """`events`: [kind, data, what a worker made of a frame or None], in arrival order."""
+    opened = []  # (frame, its message or None, its line or None), in arrival order
+    for kind, data, early in events:
         if kind != "message":
             warn("dropped a frame: " + data if kind == "dropped" else data)
             continue
-        done = next(early)
         try:
-            opened.append((data, receiver.accept_opened(*done) if done else receiver.open(data.payload)))
+            if early:
+                fields, signature, line = early
+                opened.append((data, receiver.accept_opened(Message(*fields), signature), line))
+            else:
+                opened.append((data, receiver.open(data.payload), None))
         except (ProtocolError, DroppedFrame) as exc:
             warn(drop_reason(exc))
-            opened.append((data, None))
+            opened.append((data, None, None))
     with signals_held():
         receiver.save()
-        for _, message in opened:
-            if message is not None:
+        for _, message, line in opened:
+            if message is None:
+                continue
+            if line is None:
                 show(message)
-    for data, _ in opened:
+            else:
+                show(message, line)
+        sys.stdout.flush()  # the batch's lines in one write, before any is acknowledged
+    for data, _, _ in opened:
         session.ack(data)  # in arrival order, as MQTT asks
+
+
+def listen_with_workers(session, receiver, show, warn, openers):
+    """handle_events' work, with the frames opened by `openers` (host_tools.workers)
+    while this process receives, records, shows and acknowledges the frames
+    opened before them; until Ctrl-C. `show(message, line)` gets the line a
+    worker rendered, `show(message)` a frame this process opened itself."""
+    waiting = collections.deque()  # [kind, data, result], in arrival order
+    unopened = collections.deque()  # the entries of `waiting` whose frame is with a worker
+    while True:
+        ready = select.select([session] + openers.connections(), [], [], 1.0)[0]
+        if session in ready:
+            entries = [[kind, data, None] for kind, data in session.events()]
+            waiting.extend(entries)
+            frames = [e for e in entries if e[0] == "message"]
+            unopened.extend(frames)
+            openers.submit([e[1].payload for e in frames])
+        for result in openers.results():
+            unopened.popleft()[2] = result if result is not None else False
+        done = []
+        while waiting and (waiting[0][0] != "message" or waiting[0][2] is not None):
+            done.append(waiting.popleft())
+        if done:
+            _handle_batch(session, receiver, done, show, warn)
 
 
 def stop_on_sigterm():
@@ -165,21 +198,24 @@ def do_listen(state, args):
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     history = None if args.store is None else History(args.store or default_path(state.settings))
-    openers = Openers(args.workers, identity, receiver.directory.store.path) if args.workers > 1 else None
+    openers = (Openers(args.workers, identity, receiver.directory.store.path, "json" if args.json else "line")
+               if args.workers > 1 else None)
 
-    def show(message):
+    def show(message, line=None):
         if history:
             history.add(message)
-        print(render(message), flush=True)
+        print(render(message) if line is None else line)  # flushed once per batch
 
     stop_on_sigterm()
     try:
         session = open_session(state, receiver, "listen")
         try:
             notice("listening as %s on %s (Ctrl-C to stop)" % (identity.user, session.address.url))
+            if openers:
+                listen_with_workers(session, receiver, show, notice, openers)
             while True:
                 if select.select([session], [], [], 1.0)[0]:
-                    handle_events(session, receiver, show, notice, openers)
+                    handle_events(session, receiver, show, notice)
         except KeyboardInterrupt:
             pass
         finally:

@@ -158,11 +158,11 @@ def parse_frame(frame):
 def _decrypt(message_secret, cipherkey, ciphertext, signature):
     """(plaintext, sig_pad) after key agreement, MAC and padding (§7 steps 5-7)."""
     ephemeral_public = cipherkey[1:33]
+    private, recipient_public = x25519.static_key(message_secret)
     try:
-        z = x25519.x25519(message_secret, ephemeral_public)
+        z = x25519.agree(private, ephemeral_public)
     except ValueError:
         raise AuthenticationError("frame cannot be authenticated") from None
-    recipient_public = x25519.public_key(message_secret)
     file_key = xor(cipherkey[33:], key_wrap(z, ephemeral_public, recipient_public))
     enc_key, mac_key, sig_pad = payload_keys(file_key)
     body, tag = ciphertext[:-TAG_BYTES], ciphertext[-TAG_BYTES:]

@@ -5,8 +5,14 @@ message timestamp. When full, the entry with the smallest timestamp is evicted
 and the floor rises to its timestamp, but never past the receiver's clock (a
 sender may date messages MAX_SKEW_MS ahead: a flood of such messages must not
 lift the floor above honest ones); every later message at or below the floor
-is refused."""
+is refused.
+
+A heap of (timestamp, arrival, key) beside the entries finds the oldest in
+O(log n) (ties in arrival order, as the entries are kept), so a full cache
+costs no scan per message."""
 import hashlib
+import heapq
+import itertools
 
 from .constants import MAX_AGE_MS
 from .errors import ReplayError
@@ -25,6 +31,8 @@ class ReplayCache:
         self.capacity = capacity
         self.floor = -1
         self._entries = {}
+        self._heap = []  # (timestamp, arrival, key); stale items (key gone) are skipped
+        self._arrival = itertools.count()
 
     def __len__(self):
         return len(self._entries)
@@ -40,18 +48,36 @@ class ReplayCache:
         """Record identifier `key` at `now` without checking it: accept()'s second
         half, also replaying a saved record (the same steps give the same cache)."""
         self._forget_older_than(now - MAX_AGE_MS)
-        self._entries[key] = timestamp
+        self._insert(key, timestamp)
         self._evict(now)
+
+    def _insert(self, key, timestamp):
+        if self._entries.get(key) != timestamp:  # a record replayed twice is one entry
+            self._entries[key] = timestamp
+            heapq.heappush(self._heap, (timestamp, next(self._arrival), key))
+
+    def _pop_oldest(self):
+        """(timestamp, key) of the oldest entry, removed."""
+        while True:
+            timestamp, _, key = heapq.heappop(self._heap)
+            if self._entries.get(key) == timestamp:
+                del self._entries[key]
+                return timestamp, key
 
     def _evict(self, now):
         while len(self._entries) > self.capacity:
-            oldest = min(self._entries, key=self._entries.__getitem__)
-            self.floor = max(self.floor, min(self._entries.pop(oldest), now))
+            timestamp, _ = self._pop_oldest()
+            self.floor = max(self.floor, min(timestamp, now))
 
     def _forget_older_than(self, limit):
         # §7 step 12 refuses these timestamps, so no floor is needed for them.
-        for key in [k for k, ts in self._entries.items() if ts < limit]:
-            del self._entries[key]
+        while self._entries and self._oldest() < limit:
+            self._pop_oldest()
+
+    def _oldest(self):
+        while self._entries.get(self._heap[0][2]) != self._heap[0][0]:
+            heapq.heappop(self._heap)
+        return self._heap[0][0]
 
     def to_json(self):
         """A JSON-ready snapshot (the same shape as the firmware's), for a
@@ -69,7 +95,7 @@ class ReplayCache:
         try:
             cache.floor = int(data["floor"])
             for key, ts in data["seen"]:
-                cache._entries[bytes.fromhex(key)] = int(ts)
+                cache._insert(bytes.fromhex(key), int(ts))
         except (KeyError, TypeError):
             raise ValueError("malformed replay cache") from None
         cache._evict(float("inf") if now is None else now)

@@ -1,4 +1,7 @@
-"""Ed25519 (RFC 8032) on raw 32-byte keys, over pycryptodome."""
+"""Ed25519 (RFC 8032) on raw 32-byte keys, over pycryptodome. A public key
+is decoded (a point decompression) once per process and key, not per
+signature checked: a listener checks many frames of few senders."""
+import functools
 import os
 
 from Crypto.PublicKey import ECC
@@ -27,8 +30,12 @@ def verify(public, data, signature):
     if len(public) != KEY_BYTES or len(signature) != SIGNATURE_BYTES:
         return False
     try:
-        key = eddsa.import_public_key(public)
-        eddsa.new(key, "rfc8032").verify(data, signature)
+        eddsa.new(_public_key(bytes(public)), "rfc8032").verify(data, signature)
     except ValueError:
         return False
     return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_key(public):
+    return eddsa.import_public_key(public)

@@ -1,4 +1,10 @@
-"""X25519 (RFC 7748 §5) on raw 32-byte keys, over pycryptodome."""
+"""X25519 (RFC 7748 §5) on raw 32-byte keys, over pycryptodome.
+
+pycryptodome computes a private key's public point (a scalar multiplication)
+when the key object is made; a receiver's own long-term key (`static_key`) is
+made once, not once per frame it opens. Ephemeral secrets are never kept."""
+import functools
+
 from Crypto.Protocol import DH
 from Crypto.PublicKey import ECC
 
@@ -11,9 +17,15 @@ def x25519(k, u):
     Raises ValueError when `u` is a low-order point (the result would be all
     zero); pycryptodome refuses exactly those points, reduced modulo p, when it
     imports them."""
-    if len(k) != KEY_BYTES or len(u) != KEY_BYTES:
+    if len(k) != KEY_BYTES:
         raise ValueError("X25519 keys are 32 bytes")
-    private = ECC.construct(curve="Curve25519", seed=bytes(k))
+    return agree(ECC.construct(curve="Curve25519", seed=bytes(k)), u)
+
+
+def agree(private, u):
+    """X25519 of a pycryptodome private key object and `u` (as x25519)."""
+    if len(u) != KEY_BYTES:
+        raise ValueError("X25519 keys are 32 bytes")
     try:
         public = DH.import_x25519_public_key(bytes(u))
         shared = DH.key_agreement(static_priv=private, static_pub=public, kdf=bytes)
@@ -29,3 +41,13 @@ def public_key(secret):
     if len(secret) != KEY_BYTES:
         raise ValueError("X25519 keys are 32 bytes")
     return ECC.construct(curve="Curve25519", seed=bytes(secret)).public_key().export_key(format="raw")
+
+
+@functools.lru_cache(maxsize=4)
+def static_key(secret):
+    """(pycryptodome private key, 32-byte public key) of a long-term secret, made
+    once per process: the receiver's own key, which opens every frame."""
+    if len(secret) != KEY_BYTES:
+        raise ValueError("X25519 keys are 32 bytes")
+    private = ECC.construct(curve="Curve25519", seed=bytes(secret))
+    return private, private.public_key().export_key(format="raw")
