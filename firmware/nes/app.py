@@ -203,9 +203,11 @@ class App:
             print("message from %s at %s UTC: " % (msg.sender, clock.iso(msg.timestamp)), end="")
             _show(msg.text)
             print()
-        except Exception as exc:  # not shown: not recorded either, so the redelivery is
+        except BaseException as exc:  # not shown (a Ctrl-C too): not recorded either, so the redelivery is
             self.replay.withdraw()
             self._save_replay()
+            if not isinstance(exc, Exception):
+                raise
             raise OSError("message not shown (%s); the broker delivers it again" % describe(exc))
         self._accept(msg)
 

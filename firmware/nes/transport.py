@@ -7,6 +7,14 @@ images, in /lib on others) plus what it lacks:
   QoS 1 subscription, so frames sent while the board was away are delivered;
 - QoS 1 acknowledgement only after the frame was handled, so a frame cut off
   by a lost connection is delivered again (the replay cache drops repeats);
+- every packet read whole by wait_msg, the stream marked `torn` from its
+  first byte to its last (and while a packet is written): a Ctrl-C at the
+  REPL can stop the loop anywhere, and a stream left mid-packet would be
+  misread until the next ping went unanswered (a minute); a torn one is
+  replaced at once, and the broker's session resends what was not acknowledged;
+- a queued publish leaves the queue only once sent, so a Ctrl-C while it is
+  sent does not lose it (sent again by the next poll: at worst a repeat, which
+  the recipient's replay cache drops);
 - packet identifiers that wrap from 65535 to 1 (umqtt.simple lets them run
   past 16 bits, and a QoS 1 publish then never sees its PUBACK);
 - a maximum payload size: a larger PUBLISH is read through in small chunks and
@@ -32,6 +40,8 @@ from .proto.constants import MAX_FRAME_BYTES, const
 
 _PUBLISH = const(0x30)
 _PUBACK = const(0x40)
+_SUBSCRIBE = const(0x82)
+_SUBACK = const(0x90)
 _PINGRESP = const(0xD0)
 _CHUNK = const(256)
 _MAX_PID = const(65535)
@@ -69,9 +79,10 @@ def _no_delay(sock):
 
 
 class Transport(MQTTClient):
-    """umqtt.simple's client, with its own wait_msg (oversized payloads are
-    skipped unread, PINGRESP is recorded, a packet left half-processed marks
-    the stream `torn` so it is not used again) and a connection manager."""
+    """umqtt.simple's client, with its own wait_msg (every packet read whole,
+    oversized payloads skipped unread, PINGRESP and acknowledgements recorded,
+    a packet left half-processed marks the stream `torn` so it is not used
+    again), publish and subscribe, and a connection manager."""
 
     def __init__(self, host, port, client_id, topic, on_frame, on_drop,
                  user=None, password=None, keepalive=60, tls=False):
@@ -92,6 +103,7 @@ class Transport(MQTTClient):
         self.connects = 0  # how many times it connected (the clock re-syncs after each)
         self.torn = False
         self.pong = True
+        self.acked = None  # the last PUBACK or SUBACK: (type, packet id, SUBACK return code)
         self.outbox = []
         self._handling = False
         self._poller = None
@@ -122,14 +134,29 @@ class Transport(MQTTClient):
             n -= len(self._take(min(n, _CHUNK)))
 
     def wait_msg(self):
+        """Read one whole packet: a PUBLISH is handled (and acknowledged),
+        PINGRESP, PUBACK and SUBACK recorded, others skipped; its type, None
+        for a PINGRESP."""
+        self.torn = True  # before the first byte: a Ctrl-C right after a read is raised as it returns
         op = self._take(1)[0]
-        if op == _PINGRESP:
-            self._take(1)
-            self.pong = True
-            return None
-        if op & 0xF0 != _PUBLISH:
-            return op  # the caller (umqtt's publish/subscribe) reads the rest
-        self.torn = True
+        if op & 0xF0 == _PUBLISH:
+            self._publish_in(op)
+        else:
+            size = self._length()
+            if op in (_PUBACK, _SUBACK):
+                if size != (2 if op == _PUBACK else 3):
+                    raise OSError("malformed acknowledgement")
+                body = self._take(size)
+                self.acked = (op, int.from_bytes(body[:2], "big"), body[2:])
+            else:
+                self._skip(size)
+                if op == _PINGRESP:
+                    self.pong = True
+                    op = None
+        self.torn = False
+        return op
+
+    def _publish_in(self, op):
         size = self._length()
         topic_len = int.from_bytes(self._take(2), "big")
         self._skip(topic_len)  # only our own topic is subscribed
@@ -160,8 +187,6 @@ class Transport(MQTTClient):
             self.cb(self.topic, payload)
         if op & 6 == 2:
             self.sock.write(b"\x40\x02" + pid)
-        self.torn = False
-        return op
 
     # -- connection ---------------------------------------------------------
 
@@ -252,34 +277,59 @@ class Transport(MQTTClient):
                 failure = exc
         raise OSError("not sent: %s" % _reason(failure))
 
-    def publish(self, topic, msg, retain=False, qos=0):
-        """umqtt.simple's publish (QoS 0 or 1), the packet written at once."""
-        size = 2 + len(topic) + len(msg) + (2 if qos else 0)
-        head = bytearray((_PUBLISH | qos << 1 | retain,))
+    @staticmethod
+    def _head(kind, size):
+        """A packet's fixed header; `size`: the length of what follows it."""
+        head = bytearray((kind,))
         while size > 0x7F:
             head.append(size & 0x7F | 0x80)
             size >>= 7
         head.append(size)
+        return head
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        """umqtt.simple's publish (QoS 0 or 1), the packet written at once."""
+        head = self._head(_PUBLISH | qos << 1 | retain, 2 + len(topic) + len(msg) + (2 if qos else 0))
         head += len(topic).to_bytes(2, "big")
         head += topic
         if qos:
             self.pid += 1
             head += self.pid.to_bytes(2, "big")
-        self.sock.write(head + msg)
+        self.acked = None
+        self._write(head + msg)
         head = None
-        while qos:
-            op = self.wait_msg()
-            if op == _PUBACK:
-                if self._take(1) != b"\x02":
-                    raise OSError("malformed PUBACK")
-                if int.from_bytes(self._take(2), "big") == self.pid:
-                    return
-            elif op is not None and op & 0xF0 != _PUBLISH:
-                self._skip(self._length())
+        while qos and self.acked != (_PUBACK, self.pid, b""):
+            self.wait_msg()
+
+    def subscribe(self, topic, qos=0):
+        """Subscribe and wait for the SUBACK (read whole by wait_msg)."""
+        self.pid += 1
+        packet = self._head(_SUBSCRIBE, 5 + len(topic))
+        packet += self.pid.to_bytes(2, "big") + len(topic).to_bytes(2, "big") + topic
+        packet.append(qos)
+        self.acked = None
+        self._write(packet)
+        while not (self.acked and self.acked[:2] == (_SUBACK, self.pid)):
+            self.wait_msg()
+        if self.acked[2] == b"\x80":
+            raise MQTTException(0x80)
+
+    def ping(self):
+        self._write(b"\xc0\x00")
+
+    def _write(self, packet):
+        self.torn = True  # a packet cut short would garble the broker's reading too
+        self.sock.write(packet)
+        self.torn = False
 
     def _flush(self):
         while self.outbox and not self._handling:
-            self.send(*self.outbox.pop(0))
+            try:
+                self.send(*self.outbox[0])
+            except Exception:
+                self.outbox.pop(0)  # given up after its attempts, as a direct send is
+                raise
+            self.outbox.pop(0)  # only now: a Ctrl-C meanwhile leaves it queued
 
     # -- receiving ----------------------------------------------------------
 
@@ -314,10 +364,8 @@ class Transport(MQTTClient):
                 raise OSError("no answer to ping")
             wait = min(timeout_ms, self.keepalive_ms // 4)
             while self._poller.poll(wait):
-                op = self.wait_msg()
+                self.wait_msg()  # a PUBACK here is a stray one: a publish interrupted before it came
                 handled += 1
-                if op is not None and op & 0xF0 != _PUBLISH:
-                    self._skip(self._length())  # a stray acknowledgement
                 self._flush()
                 wait = 0
         except _ERRORS as exc:

@@ -1,7 +1,7 @@
 """The virtual board: the MicroPython unix port behind a pseudo-terminal,
 running the firmware with the `unix` board profile.
 
-    python -m host_tools.board.vboard --dir DIR [--install] [--transcript FILE]
+    python -m host_tools.board.vboard --dir DIR [--install] [--transcript FILE] [--console FILE]
 
 DIR is the board's flash: boards/unix/vboot.py mounts it as the MicroPython
 filesystem root, then runs /boot.py and /main.py as a board does after reset.
@@ -9,7 +9,10 @@ MicroPython runs on the slave of one pty pair; this process holds that pair's
 master and a second pair whose slave is the device path printed on stdout, and
 relays bytes between the two masters. So `mpremote connect PATH resume ...`
 talks to the board like to a USB board, the board keeps running between
-connections, and every byte crossing the link can be appended to a transcript.
+connections, and every byte crossing the link can be appended to a transcript
+(both ways), and what the board printed to a console log (that way only: what
+a host sends, e.g. mpremote's Ctrl-B after `exec --no-follow`, would otherwise
+land in the middle of a line the board is printing).
 When MicroPython exits (Ctrl-D at the REPL, `sys.exit()`, `machine.reset()`),
 it is started again, like a board that reboots. When it ends after writing
 the sleep it asked for to the flash (`deepsleep`, in ms: board.deepsleep() of
@@ -138,11 +141,12 @@ class Transcript:
 class VirtualBoard:
     """MicroPython on pty A; the device (pty B) relayed to it."""
 
-    def __init__(self, flash, micropython, heapsize=DEFAULT_HEAP, transcript=None):
+    def __init__(self, flash, micropython, heapsize=DEFAULT_HEAP, transcript=None, console=None):
         self.flash = pathlib.Path(flash).resolve()
         self.micropython = micropython
         self.heapsize = heapsize
         self.transcript = Transcript(transcript) if transcript else None
+        self.console = Transcript(console) if console else None
         self.device_master, self._device_slave = _raw_pty()
         self.device = os.ttyname(self._device_slave)
         self.proc = None
@@ -206,6 +210,8 @@ class VirtualBoard:
             return False
         data = self._cooked(data)
         self._log(data)
+        if self.console:
+            self.console.write(data)
         self._to_device(data)
         return True
 
@@ -314,8 +320,9 @@ class VirtualBoard:
         for fd in (self.board_master, self.board_slave, self.device_master, self._device_slave):
             if fd is not None:
                 os.close(fd)
-        if self.transcript:
-            self.transcript.close()
+        for log in (self.transcript, self.console):
+            if log:
+                log.close()
 
 
 def _parser():
@@ -325,6 +332,9 @@ def _parser():
                         help="copy the built unix firmware (build/firmware/unix) onto the flash first")
     parser.add_argument("--transcript", help="append every byte crossing the serial link to this file "
                                              "(at %d bytes it moves to FILE.1 and starts again)" % TRANSCRIPT_MAX)
+    parser.add_argument("--console", help="append only what the board printed to this file, so that a line "
+                                          "is never split by what a host sent meanwhile (moved to FILE.1 "
+                                          "the same way)")
     parser.add_argument("--link", help="also make a symlink to the device at this path")
     parser.add_argument("--heapsize", default=DEFAULT_HEAP,
                         help="MicroPython heap size (default %s)" % DEFAULT_HEAP)
@@ -338,7 +348,8 @@ def main(argv=None):
     flash.mkdir(parents=True, exist_ok=True)
     if args.install:
         install_firmware(flash)
-    board = VirtualBoard(flash, args.micropython or _find_micropython(), args.heapsize, args.transcript)
+    board = VirtualBoard(flash, args.micropython or _find_micropython(), args.heapsize, args.transcript,
+                         args.console)
     if args.link:
         link = pathlib.Path(args.link)
         if link.is_symlink():

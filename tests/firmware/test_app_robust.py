@@ -130,7 +130,8 @@ def test_broker_restart_mid_stream_loses_no_qos1_frame(user_board, mosquitto):
 def test_long_escaped_texts_are_shown_and_a_failed_display_is_shown_again(user_board, mosquitto):
     """600 newlines and 500 U+0001 (escaped, several KiB on the console) are shown
     by a board; a display that fails (MemoryError) leaves the message
-    unrecorded and unacknowledged, so the broker's redelivery is shown."""
+    unrecorded and unacknowledged, so the broker's redelivery is shown; so
+    does a Ctrl-C in the middle of a display, once the loop runs again."""
     alice_keys = register(user_board.keyserver, "alice")
     bob = user_board("bob")
     pub = _publisher(mosquitto)
@@ -151,5 +152,15 @@ def test_long_escaped_texts_are_shown_and_a_failed_display_is_shown_again(user_b
         out = bob.wait_for("UTC: shown after all", after=mark)[mark:]
         assert "message not shown (MemoryError: display)" in out and "drop:" not in out
         assert out.count("UTC: shown after all") == 1
+        # a Ctrl-C mid-display (the loop stops at the REPL): shown once nes.run() is called again
+        bob.exec("from nes import clock as C\ndef _once(t):\n    C.iso = C.real\n"
+                 "    raise KeyboardInterrupt\nC.iso = _once")
+        bob.run_app()
+        mark = bob.mark()
+        pub.publish(TOPIC, _seal(alice_keys, "alice", bob.keys, "shown after a Ctrl-C"), qos=1).wait_for_publish(60)
+        bob.wait_for("KeyboardInterrupt", after=mark)
+        bob.run_app()
+        out = bob.wait_for("UTC: shown after a Ctrl-C", after=mark)[mark:]
+        assert "drop:" not in out and out.count("UTC: shown after a Ctrl-C") == 1
     finally:
         _stop(pub)

@@ -117,6 +117,90 @@ def test_an_unanswered_ping_means_a_dead_link_and_a_reconnect(vboard_factory, mo
         proxy.close()
 
 
+# The transport on the unix port against the test's broker, its socket wrapped
+# so that a Ctrl-C (KeyboardInterrupt, as the REPL's Ctrl-C raises it) comes
+# at an exact point: after the first byte of a packet was read, or as a queued
+# publish is written. Each case prints how long the next messages took (ms).
+_CTRL_C = r"""
+import sys, time
+from nes.transport import Transport
+
+
+class CtrlC:
+    def __init__(self, sock):
+        self.sock = sock
+        self.after = self.on_write = None
+
+    def read(self, n):
+        if self.after == "now":
+            self.after = None
+            raise KeyboardInterrupt
+        data = self.sock.read(n)
+        if data and data[0] == self.after:
+            self.after = "now"  # the packet's first byte was read
+        return data
+
+    def write(self, data):
+        if self.on_write:
+            self.on_write = False
+            raise KeyboardInterrupt
+        return self.sock.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+got = []
+t = Transport(sys.argv[1], int(sys.argv[2]), "ctrl-c-test", "nes/kb/message", got.append, print)
+t.start()
+
+
+def ctrl_c(after=None, on_write=False):
+    if not isinstance(t.sock, CtrlC):
+        t.sock = CtrlC(t.sock)  # the connection the transport has now
+    t.sock.after, t.sock.on_write = after, on_write
+
+
+def interrupted(fn, *args):
+    try:
+        fn(*args)
+    except KeyboardInterrupt:
+        return True
+    return False
+
+
+def arrive(*texts):
+    start = time.ticks_ms()
+    t.send(t.topic, texts[-1])  # our own topic: the broker delivers it back
+    while not all(x.encode() in got for x in texts) and time.ticks_diff(time.ticks_ms(), start) < 20000:
+        t.poll(100)
+    return [x for x in texts if x.encode() not in got] or time.ticks_diff(time.ticks_ms(), start)
+
+
+t.ping()
+ctrl_c(after=0xD0)
+print("mid-PINGRESP", interrupted(t.poll, 5000), arrive("one"))
+ctrl_c(after=0x40)
+print("mid-PUBACK", interrupted(t.send, t.topic, "two"), arrive("two", "three"))
+t.outbox.append((t.topic, "four"))
+ctrl_c(on_write=True)
+print("queued publish", interrupted(t.poll, 0), arrive("four", "five"))
+"""
+
+
+def test_a_ctrl_c_mid_packet_or_mid_send_costs_no_message_and_no_wait(micropython, mosquitto, tmp_path):
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(_CTRL_C)
+    run = micropython(script=script, args=(mosquitto.host, str(mosquitto.port))).check()
+    cases = {line.split(" True ")[0]: line.split(" True ")[1] for line in run.stdout.splitlines() if " True " in line}
+    assert list(cases) == ["mid-PINGRESP", "mid-PUBACK", "queued publish"], run.stdout  # each was interrupted
+    for case, waited in cases.items():
+        # a number: every message came (a list names the missing ones), and soon: the
+        # stream was replaced at once, not misread until a ping went unanswered
+        assert waited.isdigit() and int(waited) < 5000, (case, run.stdout)
+    assert "connection lost (OSError a packet was interrupted)" in run.stdout
+
+
 def test_the_board_says_which_umqtt_it_uses_and_what_is_missing(user_board):
     bob = user_board("bob")
     assert "umqtt.simple /lib/umqtt/simple.mpy" in bob.output()

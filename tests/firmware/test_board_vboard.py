@@ -2,6 +2,7 @@
 REPL through the printed device path, its files live in DIR, Ctrl-C stops
 the running /main.py and leaves a REPL, a MicroPython exit is a reboot
 that runs /main.py again, and a deep sleep a reboot once the sleep is over."""
+import re
 import subprocess
 import sys
 import time
@@ -18,9 +19,28 @@ def test_device_path_reaches_the_repl_and_files_live_in_dir(vboard_factory):
                "os.rename('/nesdata/x.tmp', '/nesdata/x')")
     assert (board.dir / "nesdata" / "x").read_text() == "42"
     assert not (board.dir / "nesdata" / "x.tmp").exists()
-    # the transcript holds both directions of the serial link
-    text = board.output()
+    # the transcript holds both directions of the serial link, the console only the board's
+    text = board.transcript.read_text(errors="replace")
     assert "raw REPL; CTRL-B to exit" in text and "os.listdir('/')" in text
+    assert "raw REPL; CTRL-B to exit" in board.output() and "os.listdir('/')" not in board.output()
+
+
+def test_what_a_host_sends_meanwhile_does_not_split_a_printed_line(vboard_factory):
+    # As mpremote's exit from the raw REPL (Ctrl-B) after `exec --no-follow`
+    # reaches a board that is printing: the console the tests read keeps the line whole.
+    board = vboard_factory(install=False)
+    board.exec("import os, time\nprint('half', end='')\n"
+               "while 'go' not in os.listdir('/'):\n    time.sleep(0.02)\nprint('-line')", follow=False)
+    board.wait_for("half")
+    with open(board.port, "wb", buffering=0) as device:
+        device.write(b"\r\x02")
+    deadline = time.monotonic() + 30
+    while not re.search(rb"half(\r\x02)+$", board.transcript.read_bytes()):
+        assert time.monotonic() < deadline, board.transcript.read_bytes()[-200:]
+        time.sleep(0.02)
+    (board.dir / "go").write_text("")
+    board.wait_for("half-line")
+    assert re.search(rb"half(\r\x02)+-line", board.transcript.read_bytes())
 
 
 def test_mpremote_copies_files_onto_the_board(vboard, tmp_path):

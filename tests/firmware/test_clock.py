@@ -105,7 +105,7 @@ def test_a_board_on_its_power_on_clock_seals_nothing_until_ntp_answers(
     mark = bob.mark()
     ntp_server.answering = True
     bob.wait_for("time: set from NTP", after=mark)
-    alice.wait_for("UTC: nes-reading/1")  # the structured reading (PROTOCOL §14)
+    alice.wait_for("UTC: nes-reading/1\r\n    temperature=")  # the structured reading (PROTOCOL §14), to its value
     assert re.search(r"message from bob at %s \S+ UTC: nes-reading/1\r?\n    temperature=-?\d+(\.\d)? C"
                      % time.strftime("%Y-%m-%d", time.gmtime()), alice.output())
     assert bob.exec('import nes\nprint(nes.send("alice", "clock is right"))').strip().endswith("True")
