@@ -25,6 +25,8 @@ import time
 import urllib.request
 
 import pytest
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy.schema import CreateTable
 
 from host_tools.protocol import directory
 from keyserver import serverkey
@@ -43,9 +45,9 @@ _UNLOADED_SECONDS = 2.0
 _WARM_RATE = 2000  # lookups/s the warm-up pass is given time for (at least 1 s)
 CACHE = ROOT / "build" / "bench-cache" / "keyserver"
 _CACHE_SECONDS = 6 * 3600  # well inside half the answers' validity: no lookup re-signs
-# The code whose change makes a seeded database another one.
-_SEED_SOURCES = ("bench/seed.py", "keyserver/store.py", "keyserver/tlog/*.py",
-                 "host_tools/protocol/directory.py", "host_tools/protocol/tlog.py")
+# The code whose change makes a seeded database another one (with the tables' DDL).
+_SEED_SOURCES = ("bench/seed.py", "keyserver/tlog/*.py", "host_tools/protocol/directory.py",
+                 "host_tools/protocol/tlog.py")
 
 
 def workload(population):
@@ -138,6 +140,8 @@ def _fetch(url):
 
 def _version():
     digest = hashlib.sha256()
+    for table in metadata.sorted_tables:
+        digest.update(str(CreateTable(table).compile(dialect=sqlite_dialect())).encode())
     for pattern in _SEED_SOURCES:
         for path in sorted(ROOT.glob(pattern)):
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
@@ -260,8 +264,8 @@ def _measure_store(profile, workdir, load):
         with gunicorn_process(workdir, url, folder / "server.key") as (base, proc):
             name = seed.username(0)
             answer = _fetch(base + "/users/" + name)
-            # a real, signed answer
-            directory.verify_lookup(json.loads(answer), name, serverkey.load(str(folder / "server.key")).public)
+            public = serverkey.load(str(folder / "server.key")).public
+            directory.verify_lookup(json.loads(answer), name, public)  # a real, signed answer
             origin = _load(base, profile, population, pgid=proc.pid)
             with nginx_cache(workdir / ("nginx-%d" % population), base) as cache:
                 if _fetch(cache + "/users/" + name) != answer:

@@ -80,11 +80,13 @@ def _sql(table, columns, style):
 
 
 def _insert_executemany(store, rows):
+    store.dispose()  # the journal mode changes only while no other connection is open
     raw = store.engine.raw_connection()
     try:
         cur = raw.cursor()
         for pragma in ("synchronous = OFF", "journal_mode = MEMORY", "cache_size = -262144"):
             cur.execute("PRAGMA " + pragma)
+            cur.fetchall()
         style = store.engine.dialect.paramstyle
         sql = (_sql("users", _USER_COLUMNS, style), _sql("names", _NAME_COLUMNS, style))
         batch = ([], [])
