@@ -11,7 +11,7 @@ Above that, a fleet: its boards look up the names they talk to, HOT names
 spread over the directory, and a COLD share of lookups asks for any name
 (first contacts). The cache is measured after a warm-up pass over the hot
 names. The seeded databases (users, stored answers and their transparency
-log) are kept in build/bench-cache/ for a few hours, keyed by the code that
+log) are kept in ~/.cache/nes-bench/ for a few hours, keyed by the code that
 makes them, and PostgreSQL is loaded from the seeded SQLite file by COPY."""
 import contextlib
 import hashlib
@@ -43,7 +43,8 @@ HOT = 10_000
 COLD = 0.01
 _UNLOADED_SECONDS = 2.0
 _WARM_RATE = 2000  # lookups/s the warm-up pass is given time for (at least 1 s)
-CACHE = ROOT / "build" / "bench-cache" / "keyserver"
+# Outside the checkout: worktrees and `make clean` share it (the version tells them apart).
+CACHE = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "nes-bench" / "keyserver"
 _CACHE_SECONDS = 6 * 3600  # well inside half the answers' validity: no lookup re-signs
 # The code whose change makes a seeded database another one (with the tables' DDL).
 _SEED_SOURCES = ("bench/seed.py", "keyserver/tlog/*.py", "host_tools/protocol/directory.py",
@@ -148,26 +149,27 @@ def _version():
     return digest.hexdigest()[:16]
 
 
-def _fresh(folder, version):
+def _fresh(folder):
     try:
         meta = json.loads((folder / "seeded.json").read_text())
     except (OSError, ValueError):
         return False
-    return meta.get("version") == version and 0 <= time.time() - meta["created"] < _CACHE_SECONDS
+    return 0 <= time.time() - meta["created"] < _CACHE_SECONDS
 
 
 def seeded(population):
     """The cached folder of a SQLite directory of `population` users
-    (keyserver.sqlite3, its server.key) and the seconds building it took now,
-    or None when it was there already. Folders of other code or too old go."""
+    (keyserver.sqlite3, its server.key, seeded.json: when and how long it
+    took to build) and whether it was there already. Folders too old to use go."""
     version = _version()
     CACHE.mkdir(parents=True, exist_ok=True)
     for folder in CACHE.iterdir():
-        if not folder.name.startswith(".") and not _fresh(folder, version):
+        building = folder.name.startswith(".")  # another run's, or a killed one's
+        if (time.time() - folder.stat().st_mtime > _CACHE_SECONDS) if building else not _fresh(folder):
             shutil.rmtree(folder, ignore_errors=True)
     target = CACHE / ("%s-%d" % (version, population))
     if target.is_dir():
-        return target, None
+        return target, True
     build = pathlib.Path(tempfile.mkdtemp(prefix=".build-", dir=CACHE))
     try:
         created = time.time()
@@ -183,7 +185,7 @@ def seeded(population):
         os.replace(build, target)
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    return target, seconds
+    return target, False
 
 
 def copy_tables(sqlite_path, url):
@@ -257,7 +259,8 @@ def sqlite_store(workdir):
 def _measure_store(profile, workdir, load):
     runs, answer = [], None
     for population in profile.populations:
-        folder, built = seeded(population)
+        folder, cached = seeded(population)
+        built = json.loads((folder / "seeded.json").read_text())["seconds"]
         started = time.monotonic()
         url = load(folder)
         loaded = time.monotonic() - started
@@ -271,9 +274,9 @@ def _measure_store(profile, workdir, load):
                 if _fetch(cache + "/users/" + name) != answer:
                     raise RuntimeError("the nginx cache serves other bytes than the key server")
                 _warm(cache, profile, population)
-                cached = _load(cache, profile, population, count_misses=True)
-        runs.append({"users": population, "seed_seconds": None if built is None else round(built, 2),
-                     "load_seconds": round(loaded, 2), **origin, "cache": cached})
+                through_cache = _load(cache, profile, population, count_misses=True)
+        runs.append({"users": population, "seed_seconds": round(built, 2), "seed_cached": cached,
+                     "load_seconds": round(loaded, 2), **origin, "cache": through_cache})
     return {"runs": runs}, answer
 
 

@@ -161,8 +161,9 @@ def one_line(text, limit=300):
 
 
 def _seeding(run):
-    """'built + load' seconds of a lookup run's directory ('cached' when an earlier run built it)."""
-    built = "cached" if run.get("seed_seconds") is None else "%.1f s" % run["seed_seconds"]
+    """'build + load' seconds of a lookup run's directory (the build marked
+    'cached' when an earlier run made it)."""
+    built = "%.1f s%s" % (run["seed_seconds"], " cached" if run.get("seed_cached") else "")
     return "%s + %.1f s" % (built, run["load_seconds"]) if "load_seconds" in run else built
 
 
@@ -388,7 +389,7 @@ class Report:
                   "of the gunicorn master and workers over the loaded run / its lookups; misses = lookups "
                   "the cache did not answer itself (X-Cache-Status not HIT); seeding = building the "
                   "directory (bulk insert of users and stored answers, then the transparency log's backfill) "
-                  "into a SQLite file kept between runs (\"cached\": from an earlier run), + loading it into "
+                  "into a SQLite file kept between runs (\"cached\": built by an earlier run), + loading it into "
                   "the store measured (a file copy; COPY of every table into PostgreSQL); rows past the first "
                   "%s carry a placeholder signature (a lookup returns stored text either way)"
                   % (ks["setup"], ks.get("signed_rows")))
