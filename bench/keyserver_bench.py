@@ -174,7 +174,7 @@ def seeded(population):
     try:
         created = time.time()
         key = serverkey.create(str(build / "server.key"))
-        store = Store("sqlite:///%s" % (build / "keyserver.sqlite3"))
+        store = Store("sqlite:///%s" % (build / "keyserver.sqlite3"), seed.BULK_PRAGMAS)
         try:
             store.create_schema()
             seconds = seed.add_users(store, 0, population, key.seed)

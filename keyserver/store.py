@@ -69,8 +69,9 @@ class NameTaken(Exception):
     """The username belongs to a pending or active account."""
 
 
-def make_engine(url):
-    """An engine for a database URL; plain postgresql:// URLs use psycopg 3."""
+def make_engine(url, sqlite_pragmas=None):
+    """An engine for a database URL; plain postgresql:// URLs use psycopg 3.
+    Every SQLite connection runs `sqlite_pragmas` (SQLITE_PRAGMAS when None)."""
     url = make_url(url)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
@@ -81,7 +82,8 @@ def make_engine(url):
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **options)
     if sqlite:
-        event.listen(engine, "connect", _sqlite_pragmas)
+        pragmas = SQLITE_PRAGMAS if sqlite_pragmas is None else sqlite_pragmas
+        event.listen(engine, "connect", lambda dbapi_conn, _record: _run_pragmas(dbapi_conn, pragmas))
     return engine
 
 
@@ -89,14 +91,14 @@ def make_engine(url):
 # writer, and a read transaction costs no file locks; the pages mapped rather
 # than read. Together they make a lookup's read about half as costly (profiled
 # under load: bench/keyserver_bench.py). A file database only, on a local disk.
-_SQLITE_PRAGMAS = ("journal_mode = WAL", "mmap_size = 268435456")
+SQLITE_PRAGMAS = ("journal_mode = WAL", "mmap_size = 268435456")
 
 
-def _sqlite_pragmas(dbapi_conn, _record):
+def _run_pragmas(dbapi_conn, pragmas):
     cursor = dbapi_conn.cursor()
     try:
-        for pragma in _SQLITE_PRAGMAS:
-            cursor.execute("PRAGMA " + pragma)
+        for pragma in pragmas:
+            cursor.execute("PRAGMA " + pragma).fetchall()
     finally:
         cursor.close()
 
@@ -193,8 +195,8 @@ class Transaction:
 
 
 class Store:
-    def __init__(self, url):
-        self.engine = make_engine(url)
+    def __init__(self, url, sqlite_pragmas=None):
+        self.engine = make_engine(url, sqlite_pragmas)
         style = self.engine.dialect.paramstyle
         self._local = threading.local()
         self._answer_sql = _ANSWER_SQL if style in ("format", "pyformat") else _ANSWER_SQL.replace("%s", "?")
