@@ -11,10 +11,10 @@ SCRIPT = pathlib.Path(__file__).parent / "wrk.lua"
 
 
 def run(url, seconds, connections, users=None, path=None, workload=None):
-    """{"rps", "p50_ms", "p99_ms", "requests", "errors", "misses"} of one wrk run
-    against `url`: /users/<name> among `users` names, or the fixed `path`.
-    `workload` adds wrk.lua's BENCH_* settings (hot set, cold share, warm-up
-    pass, counting cache misses), without the prefix: {"HOT": 10000}."""
+    """{"rps", "p50_ms", "p99_ms", "requests", "errors"} of one wrk run against
+    `url`: /users/<name> among `users` names, or the fixed `path`. `workload`
+    adds wrk.lua's BENCH_* settings (hot set, cold share, warm-up pass),
+    without the prefix: {"HOT": 10000}."""
     env = dict(os.environ)
     if path:
         env["BENCH_PATH"] = path
@@ -36,6 +36,5 @@ def run(url, seconds, connections, users=None, path=None, workload=None):
         "p50_ms": data["p50_us"] / 1000,
         "p99_ms": data["p99_us"] / 1000,
         "errors": errors,
-        "misses": data["misses"],
         "error_detail": data["errors"] if errors else None,
     }

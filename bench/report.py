@@ -387,7 +387,7 @@ class Report:
                   "misses", "errors", "seeding"], rows)
         self.note("%s; p50/p99 under load, then with one connection; CPU/lookup = CPU time (user + system) "
                   "of the gunicorn master and workers over the loaded run / its lookups; misses = lookups "
-                  "the cache did not answer itself (X-Cache-Status not HIT); seeding = building the "
+                  "the cache passed to the origin (the answers its folder gained over the loaded run); seeding = building the "
                   "directory (bulk insert of users and stored answers, then the transparency log's backfill) "
                   "into a SQLite file kept between runs (\"cached\": built by an earlier run), + loading it into "
                   "the store measured (a file copy; COPY of every table into PostgreSQL); rows past the first "

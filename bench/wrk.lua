@@ -5,8 +5,6 @@
 -- population (all of it when unset), and a BENCH_COLD share of lookups of a
 -- name drawn from the whole population. BENCH_WARM=1 asks for the hot names
 -- in order, once each and then round again (a cache's warm-up pass).
--- BENCH_CACHE=1 counts the answers whose X-Cache-Status is not HIT (nginx
--- asked the origin, or no cache status at all).
 local users = tonumber(os.getenv("BENCH_USERS") or "0")
 local hot = tonumber(os.getenv("BENCH_HOT") or "0")
 if hot <= 0 or hot > users then hot = users end
@@ -37,30 +35,11 @@ request = function()
   return wrk.format("GET", name(i))
 end
 
-local threads = {}
-misses = 0
-
-setup = function(thread)
-  table.insert(threads, thread)
-end
-
-if os.getenv("BENCH_CACHE") == "1" then
-  response = function(status, headers, body)
-    if headers["X-Cache-Status"] ~= "HIT" then
-      misses = misses + 1
-    end
-  end
-end
-
 done = function(summary, latency, requests)
   local e = summary.errors
-  local missed = 0
-  for _, thread in ipairs(threads) do
-    missed = missed + (thread:get("misses") or 0)
-  end
   io.write(string.format(
-    'BENCH-JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"misses":%d,' ..
+    'BENCH-JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.max, missed, e.connect, e.read, e.write, e.status, e.timeout))
+    latency.max, e.connect, e.read, e.write, e.status, e.timeout))
 end
