@@ -215,7 +215,10 @@ _KEYS_SQL = ("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
 
 def _copy_table(cur, source, table):
     """COPY one table's rows in, its keys and indexes dropped meanwhile and
-    built again after (one sort each, not a million inserts into a B-tree)."""
+    built again after (one sort each, not a million inserts into a B-tree);
+    the rows written frozen (FREEZE, after a TRUNCATE in this transaction), so
+    no vacuum rewrites the pages later, during the measurements."""
+    cur.execute("TRUNCATE %s" % table)
     cur.execute(_KEYS_SQL, (table,))
     keys = cur.fetchall()
     cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", (table,))
@@ -225,14 +228,13 @@ def _copy_table(cur, source, table):
     for name, _ in keys:
         cur.execute('ALTER TABLE %s DROP CONSTRAINT "%s"' % (table, name))
     columns = ", ".join('"%s"' % c.name for c in metadata.tables[table].columns)
-    with cur.copy("COPY %s (%s) FROM STDIN" % (table, columns)) as copy:
+    with cur.copy("COPY %s (%s) FROM STDIN WITH (FREEZE)" % (table, columns)) as copy:
         for row in source.execute("SELECT %s FROM %s" % (columns, table)):
             copy.write_row(row)
     for name, definition in keys:
         cur.execute('ALTER TABLE %s ADD CONSTRAINT "%s" %s' % (table, name, definition))
     for _, sql in indexes:
         cur.execute(sql)
-    cur.execute("ANALYZE %s" % table)
 
 
 def copy_tables(sqlite_path, url):
@@ -248,6 +250,9 @@ def copy_tables(sqlite_path, url):
             for table in metadata.sorted_tables:
                 _copy_table(cur, source, table.name)
         raw.commit()
+        raw.driver_connection.autocommit = True
+        with raw.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")  # the visibility map and statistics, before the runs
     finally:
         raw.close()
         source.close()
