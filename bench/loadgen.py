@@ -10,14 +10,17 @@ from .section import tool
 SCRIPT = pathlib.Path(__file__).parent / "wrk.lua"
 
 
-def run(url, seconds, connections, users=None, path=None):
-    """{"rps", "p50_ms", "p99_ms", "requests", "errors"} of one wrk run against `url`
-    (random /users/<name> among `users` names, or the fixed `path`)."""
+def run(url, seconds, connections, users=None, path=None, workload=None):
+    """{"rps", "p50_ms", "p99_ms", "requests", "errors"} of one wrk run against
+    `url`: /users/<name> among `users` names, or the fixed `path`. `workload`
+    adds wrk.lua's BENCH_* settings (hot set, cold share, warm-up pass),
+    without the prefix: {"HOT": 10000}."""
     env = dict(os.environ)
     if path:
         env["BENCH_PATH"] = path
     else:
         env["BENCH_USERS"] = str(users)
+    env.update({"BENCH_" + k: str(v) for k, v in (workload or {}).items()})
     cmd = [tool("wrk"), "-t1", "-c%d" % connections, "-d%ds" % max(1, round(seconds)),
            "--timeout", "10s", "-s", str(SCRIPT), url]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds + 60)

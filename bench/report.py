@@ -160,6 +160,13 @@ def one_line(text, limit=300):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _seeding(run):
+    """'build + load' seconds of a lookup run's directory (the build marked
+    'cached' when an earlier run made it)."""
+    built = "%.1f s%s" % (run["seed_seconds"], " cached" if run.get("seed_cached") else "")
+    return "%s + %.1f s" % (built, run["load_seconds"]) if "load_seconds" in run else built
+
+
 def _unavailable(section):
     return "not available: %s" % one_line((section or {}).get("reason", "not run"))
 
@@ -353,31 +360,38 @@ class Report:
         rows = []
         for store, s in ks["stores"].items():
             if not s.get("available", True):
-                rows.append([store, "-", "not available (below)", "", "", "", "", "", ""])
+                rows.append([store, "-", "not available (below)"] + [""] * 8)
                 self.note("%s: %s" % (store, _unavailable(s)))
                 continue
             for run in s["runs"]:
-                for server, figures, seeding in ((store, run, "%.1f s" % run["seed_seconds"]),
+                for server, figures, seeding in ((store, run, _seeding(run)),
                                                  ("nginx cache -> " + store, run.get("cache"), "")):
                     if figures is None:
                         continue
                     lo, un = figures["loaded"], figures["unloaded"]
+                    cpu = lo.get("cpu_us_per_request")
+                    misses = "%.1f%%" % (100 * lo["misses"] / lo["requests"]) \
+                        if server != store and lo.get("requests") and "misses" in lo else ""
                     rows.append([server, fmt_num(run["users"]), fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
                                  "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"],
-                                 fmt_ratio(ratio(lo["rps"], ceiling)), str(lo["errors"] + un["errors"]),
-                                 seeding])
+                                 fmt_ratio(ratio(lo["rps"], ceiling)), "" if cpu is None else "%.0f us" % cpu,
+                                 misses, str(lo["errors"] + un["errors"]), seeding])
         if "loaded" in nginx:
             lo, un = nginx["loaded"], nginx["unloaded"]
             rows.append(["nginx static (ceiling)", "-", fmt_num(lo["rps"]), "%.2f ms" % lo["p50_ms"],
-                         "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"], "1.0x",
+                         "%.2f ms" % lo["p99_ms"], "%.2f ms" % un["p50_ms"], "1.0x", "", "",
                          str(lo["errors"] + un["errors"]), ""])
         else:
             self.note("nginx: %s" % _unavailable(nginx))
-        self.tab(["server", "users", "lookups/s", "p50", "p99", "p50 1 conn", "vs nginx", "errors", "seeding"],
-                 rows)
-        self.note("%s; p50/p99 under load, then with one connection; seeding = bulk insert of the new rows "
-                  "(SQLAlchemy Core executemany on SQLite, COPY on PostgreSQL); rows past the first %s "
-                  "carry a placeholder signature (a lookup returns stored text either way)"
+        self.tab(["server", "users", "lookups/s", "p50", "p99", "p50 1 conn", "vs nginx", "CPU/lookup",
+                  "misses", "errors", "seeding"], rows)
+        self.note("%s; p50/p99 under load, then with one connection; CPU/lookup = CPU time (user + system) "
+                  "of the gunicorn master and workers over the loaded run / its lookups; misses = lookups "
+                  "the cache passed to the origin (the answers its folder gained over the loaded run); seeding = building the "
+                  "directory (bulk insert of users and stored answers, then the transparency log's backfill) "
+                  "into a SQLite file kept between runs (\"cached\": built by an earlier run), + loading it into "
+                  "the store measured (a file copy; COPY of every table into PostgreSQL); rows past the first "
+                  "%s carry a placeholder signature (a lookup returns stored text either way)"
                   % (ks["setup"], ks.get("signed_rows")))
 
     def e2e(self):

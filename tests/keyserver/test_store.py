@@ -1,6 +1,8 @@
 """keyserver.store on both back ends: a SQLite file and a private PostgreSQL
 cluster (the `postgres_cluster` fixture, a fresh database per test)."""
+import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -162,6 +164,31 @@ def test_a_re_signed_answer_is_stored_only_over_the_one_it_replaces(store):
     store.replace_answer("bob", 1, NOW, b"new", NOW + 5, NOW + 15)
     store.replace_answer("bob", 1, NOW, b"late", NOW + 6, NOW + 16)  # raced: not over "new"
     assert store.answer("bob") == (200, b"new", 1, NOW + 5, NOW + 15)
+
+
+def test_sqlite_lookups_read_while_a_writer_holds_the_database(tmp_path):
+    """WAL mode (keyserver.store.SQLITE_PRAGMAS): a lookup reads the committed
+    answer at once while another process's transaction holds the write lock,
+    where a rollback journal would make it wait (up to its 30 s timeout)."""
+    path = tmp_path / "store.sqlite3"
+    store = Store("sqlite:///%s" % path)
+    store.create_schema()
+    with store.transaction() as tx:
+        tx.bump_serial("bob")
+        tx.store_answer("bob", 200, b"committed", NOW, NOW + 10)
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("UPDATE names SET answer = X'00' WHERE username = 'bob'")
+        started = time.monotonic()
+        assert store.answer("bob") == (200, b"committed", 1, NOW, NOW + 10)
+        assert time.monotonic() - started < 5
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+        store.dispose()
+    assert store.answer("bob")[1] == b"\x00"
+    store.dispose()
 
 
 def test_unpublished_lists_active_accounts_without_an_answer(store):
