@@ -188,7 +188,10 @@ def _compiled(mpy_cross, arch, source, tmp):
     src = tmp / "kernel.py"
     out = tmp / "kernel.mpy"
     src.write_text(source)
-    run = subprocess.run([mpy_cross, "-march=" + arch, "-o", str(out), str(src)], capture_output=True, text=True)
+    # -s: a fixed source name, so no random temporary path sits in the .mpy
+    # where the decoder looks for the function's first instruction
+    run = subprocess.run([mpy_cross, "-march=" + arch, "-s", "kernel.py", "-o", str(out), str(src)],
+                         capture_output=True, text=True)
     if run.returncode:
         raise RuntimeError("mpy-cross -march=%s: %s" % (arch, run.stderr.strip()[-300:]))
     return out.read_bytes()
