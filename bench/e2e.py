@@ -346,12 +346,22 @@ def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize,
 # sealed by then: the message timestamp is taken as the seal starts), and
 # around each received frame's handling (open, verify, print, replay save).
 _TIME_PUBLISH = """import nes, nes.app, time, gc
-from umqtt.simple import MQTTClient
 t = nes.app.current().transport
-publish = MQTTClient.publish if %r else type(t).publish
+publish, split = type(t).publish, %r
+def split_write(p):
+    i = 1
+    while p[i] & 0x80:
+        i += 1
+    n = int.from_bytes(p[i + 1:i + 3], 'big') + i + 3
+    for a, b in ((0, i + 1), (i + 1, i + 3), (i + 3, n), (n, n + 2), (n + 2, len(p))):
+        t.sock.write(p[a:b])
 def timed(topic, msg, retain=False, qos=0):
     a = time.time_ns()
+    if split:
+        t._write = split_write
     publish(t, topic, msg, retain, qos)
+    if split:
+        del t._write
     print('hop-tx', a // 1000, time.time_ns() // 1000)
 t.publish = timed
 """
@@ -384,8 +394,9 @@ def _hop_stats(columns):
 def board_latency(board, listener, count, address, host_open_ms, split_writes=False):
     """Board -> host, per hop: the board's seal, its PUBLISH until the PUBACK,
     a bare subscriber on the same topic (broker out), the listener's print.
-    `split_writes`: the PUBLISH written by umqtt.simple's own publish (four
-    small writes), as the board did before nes.transport wrote it at once."""
+    `split_writes`: the PUBLISH written in the pieces umqtt.simple's own
+    publish writes (fixed header, topic length, topic, packet id, payload),
+    as the board did before nes.transport wrote it at once."""
     sent = board.exec("import nes\nprint('sent', nes.send(%r, 'bench warm-up'))" % HOST_USER)
     if "sent True" not in sent:
         raise RuntimeError("the board could not send: %s" % sent.strip()[-300:])

@@ -516,7 +516,7 @@ class Report:
         """The per-hop breakdown of both directions (ms, p50 / p99)."""
         rows = []
         for key, direction in (("latency", "board -> host"),
-                               ("latency_split_writes", "board -> host, umqtt.simple's 4 writes per PUBLISH (before)"),
+                               ("latency_split_writes", "board -> host, umqtt.simple's 5 writes per PUBLISH (before)"),
                                ("host_to_board", "host -> board")):
             lat = e.get(key)
             if not lat or "hops" not in lat:
