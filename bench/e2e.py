@@ -357,11 +357,13 @@ def split_write(p):
         t.sock.write(p[a:b])
 def timed(topic, msg, retain=False, qos=0):
     a = time.time_ns()
-    if split:
+    if split:  # and without TCP_NODELAY, which the board did not set then
         t._write = split_write
+        t.sock.setsockopt(6, 1, 0)
     publish(t, topic, msg, retain, qos)
     if split:
         del t._write
+        t.sock.setsockopt(6, 1, 1)
     print('hop-tx', a // 1000, time.time_ns() // 1000)
 t.publish = timed
 """
@@ -396,7 +398,7 @@ def board_latency(board, listener, count, address, host_open_ms, split_writes=Fa
     a bare subscriber on the same topic (broker out), the listener's print.
     `split_writes`: the PUBLISH written in the pieces umqtt.simple's own
     publish writes (fixed header, topic length, topic, packet id, payload),
-    as the board did before nes.transport wrote it at once."""
+    without TCP_NODELAY, as the board did before nes.transport wrote it at once."""
     sent = board.exec("import nes\nprint('sent', nes.send(%r, 'bench warm-up'))" % HOST_USER)
     if "sent True" not in sent:
         raise RuntimeError("the board could not send: %s" % sent.strip()[-300:])

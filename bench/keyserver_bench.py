@@ -38,7 +38,6 @@ from . import loadgen, nginx, procs, seed
 from .section import Unavailable, tool
 
 WORKERS = 2  # one per core: the GIL lets one thread of a worker run at a time
-THREADS = 4  # keep-alive connections and database round trips of one worker overlap
 HOT = 10_000
 COLD = 0.01
 _UNLOADED_SECONDS = 2.0
@@ -85,7 +84,7 @@ def gunicorn(workdir, url, key_file):
 def gunicorn_process(workdir, url, key_file):
     """Yields (base URL, the master's process, which leads its workers' group)."""
     port = free_port()
-    cmd = [tool("gunicorn"), "-w", str(WORKERS), "--threads", str(THREADS), "-b", "127.0.0.1:%d" % port,
+    cmd = [tool("gunicorn"), "-w", str(WORKERS), "-b", "127.0.0.1:%d" % port,
            "keyserver:create_app()"]
     with procs.service(cmd, port, workdir / "gunicorn.log", env=_gunicorn_env(workdir, url, key_file),
                        cwd=str(ROOT)) as proc:
@@ -331,10 +330,10 @@ def _measure_store(profile, workdir, load):
 
 
 def run(profile):
-    result = {"setup": "gunicorn -w %d --threads %d 'keyserver:create_app()', alone and behind nginx with "
+    result = {"setup": "gunicorn -w %d 'keyserver:create_app()', alone and behind nginx with "
                        "deploy/nginx/nes-keyserver.conf (cache, measured once warm-up passes over the names "
                        "the run asks for left all of them cached), wrk -t1 -c%d -d%gs; %s" % (
-                           WORKERS, THREADS, profile.http_connections, profile.http_seconds, describe()),
+                           WORKERS, profile.http_connections, profile.http_seconds, describe()),
               "signed_rows": seed.SIGNED, "stores": {}}
     answer = None
     with tempfile.TemporaryDirectory(prefix="nes-bench-ks-") as tmp:

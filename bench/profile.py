@@ -23,7 +23,7 @@ class Profile:
 FULL = Profile(
     name="full", crypto_reps=9, host_seconds=1.0, heap_search=True, pystone_loops=20000,
     http_seconds=5.0, http_connections=64, populations=(10**3, 10**6),
-    e2e_messages=40, listen_messages=300,
+    e2e_messages=40, listen_messages=1000,
 )
 
 SMOKE = replace(

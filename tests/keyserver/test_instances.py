@@ -53,7 +53,7 @@ def test_the_documented_production_command(postgres_cluster, tmp_path):
                    capture_output=True)
     port = free_port()
     proc = subprocess.Popen(
-        [os.path.join(bindir, "gunicorn"), "--workers", "2", "--threads", "4",
+        [os.path.join(bindir, "gunicorn"), "--workers", "2",
          "--bind", "127.0.0.1:%d" % port,
          "keyserver:create_app()"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,

@@ -1,5 +1,5 @@
 """The key server killed with SIGKILL in the middle of a registration burst
-(gunicorn, 2 workers x 4 threads, every process of it killed at once), then
+(gunicorn, 2 workers, every process of it killed at once), then
 started again on the same store, on SQLite and on PostgreSQL: every name that
 was answered 201 is stored exactly as registered, nothing is half-written (an
 account without its token, a token without its account), mailed links of
