@@ -4,6 +4,8 @@ import queue
 
 import paho.mqtt.client as mqtt
 
+from tests.fixtures.mqtt_client import subscribe_and_wait
+
 
 def _client(broker, client_id, clean=True, on_message=None):
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
@@ -18,7 +20,7 @@ def test_broker_routes_and_keeps_queued_messages_across_restart(mosquitto):
     received = queue.Queue()
     sub = _client(mosquitto, "harness-sub", clean=False,
                   on_message=lambda c, u, m: received.put(m.payload))
-    sub.subscribe("nes/harness/message", qos=1)[0]
+    subscribe_and_wait(sub, "nes/harness/message")
     pub = _client(mosquitto, "harness-pub")
     pub.publish("nes/harness/message", b"one", qos=1).wait_for_publish(5)
     assert received.get(timeout=5) == b"one"

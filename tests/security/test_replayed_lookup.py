@@ -14,6 +14,7 @@ import pytest
 
 from host_tools.protocol.directory import verify_lookup
 from host_tools.protocol.errors import DirectoryError
+from tests.fixtures.mqtt_client import subscribe_and_wait
 from tests.fixtures.vboard import board_config, register
 
 VARIANTS = ("as served for alice", "renamed to bob")
@@ -55,8 +56,8 @@ def bob_inbox(mosquitto):
     spy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="spy-on-bob")
     spy.on_message = lambda c, u, m: frames.put(m.payload)
     spy.connect(mosquitto.host, mosquitto.port)
-    spy.subscribe("nes/bob/message", qos=1)
     spy.loop_start()
+    subscribe_and_wait(spy, "nes/bob/message")
     yield frames
     spy.loop_stop()
     spy.disconnect()
