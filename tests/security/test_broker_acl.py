@@ -7,6 +7,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
+from tests.fixtures.mqtt_client import subscribe_and_wait
 from tests.fixtures.paths import ROOT, find_tool
 
 DEPLOY = ROOT / "deploy" / "mosquitto"
@@ -44,10 +45,9 @@ def test_user_reads_own_inbox_and_nobody_elses(acl_broker):
     mallory = _connect(acl_broker, "mallory", mallory_inbox)
     alice = _connect(acl_broker, "alice")
     try:
-        bob.subscribe("nes/bob/message", qos=1)
+        subscribe_and_wait(bob, "nes/bob/message")
         for topic in ("nes/bob/message", "nes/#", "#", "nes/+/message"):
-            mallory.subscribe(topic, qos=1)
-        time.sleep(0.5)
+            subscribe_and_wait(mallory, topic)
         alice.publish("nes/bob/message", b"frame for bob", qos=1).wait_for_publish(5)
         alice.publish("nes/mallory/message", b"frame for mallory", qos=1).wait_for_publish(5)
         alice.publish("somewhere/else", b"not an inbox", qos=1).wait_for_publish(5)
