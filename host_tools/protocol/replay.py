@@ -58,11 +58,10 @@ class ReplayCache:
 
     def _pop_oldest(self):
         """(timestamp, key) of the oldest entry, removed."""
-        while True:
-            timestamp, _, key = heapq.heappop(self._heap)
-            if self._entries.get(key) == timestamp:
-                del self._entries[key]
-                return timestamp, key
+        self._oldest()
+        timestamp, _, key = heapq.heappop(self._heap)
+        del self._entries[key]
+        return timestamp, key
 
     def _evict(self, now):
         while len(self._entries) > self.capacity:
@@ -75,6 +74,7 @@ class ReplayCache:
             self._pop_oldest()
 
     def _oldest(self):
+        """The oldest entry's timestamp; the stale heap items above it dropped."""
         while self._entries.get(self._heap[0][2]) != self._heap[0][0]:
             heapq.heappop(self._heap)
         return self._heap[0][0]
