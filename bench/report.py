@@ -481,7 +481,7 @@ class Report:
                          board["cosignature_verify_s"]))]
             self.tab(["board, %s entries, %d map hashes, %d B member" % (
                           fmt_num(board["tree_size"]), board["map_hashes"], board["member_bytes"]),
-                      "unix port (viper, 128k)", "%s (x pystone factor)" % ESP32], rows)
+                      "unix port (viper, 192k)", "%s (x pystone factor)" % ESP32], rows)
             self.note("the board verifies one Ed25519 signature per lookup, as without the log: the answer's "
                       "covers the log state; a board provisioned with a witness key verifies one more, the "
                       "witness's cosignature, only when the checkpoint it keeps changes (a pin after the log "

@@ -197,8 +197,8 @@ def _board_check(key, reps):
             "signature": b64(signing.sign(key.seed, b"a lookup answer")),
             "witness": tlog.verifier_key("witness.example", signing.public_key(witness_seed),
                                          tlog.COSIGNATURE_TYPE)}
-    # 128k: the script also verifies the witness's cosignature, an Ed25519 verification compiled from source
-    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps, reps), heapsize="128k")
+    # 192k: the smallest heap the 64-bit unix port takes the viper path in (backend_viper)
+    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps, reps), heapsize="192k")
     for line in run.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             return dict(json.loads(line[len("BENCH-JSON "):]), tree_size=_BOARD_TREE,

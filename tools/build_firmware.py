@@ -7,7 +7,7 @@ on a board's flash (see the board flash layout in docs/FIRMWARE.md):
     lib/umqtt/simple.mpy    umqtt.simple from PyPI (tools/fetch_umqtt.py)
 
 Modules are compiled by mpy-cross for the board's architecture (profile.json
-`mpy_arch`). umqtt.simple ships on every board: where the firmware image
+`mpy_arch`), their module-private names renamed first (tools/shortnames.py). umqtt.simple ships on every board: where the firmware image
 freezes its own (official ESP32 images), the frozen one comes first on
 sys.path and the application says which it uses.
 
@@ -20,12 +20,15 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import fetch_umqtt  # noqa: E402
+import shortnames  # noqa: E402
 
 _SELF = pathlib.Path(__file__).resolve()
+_TOOLS = (_SELF, _SELF.parent / "shortnames.py")
 BOARDS = ROOT / "boards"
 FIRMWARE = ROOT / "firmware"
 BOARD_NAMES = ("esp32", "esp32c3", "esp32s3", "pico_w", "unix")
@@ -58,14 +61,33 @@ def build(board, out_root, mpy_cross, umqtt):
     wanted = {pathlib.Path("main.py")}
     jobs = list(_sources(umqtt))
     jobs.append((BOARDS / board / "board.py", pathlib.Path("lib/board.mpy"), "board"))
+    ours = [src for src, _, _ in jobs if src != umqtt]
+    renames = {str(src.relative_to(ROOT)): mapping
+               for src, mapping in shortnames.plan(ours, ROOT).items()}
+    # Beside the tree, not in it: the renames each .mpy was built with (they
+    # change when another file starts using a name).
+    record = pathlib.Path(out_root) / (".%s-names.json" % board)
+    try:
+        built = json.loads(record.read_text())
+    except (OSError, ValueError):
+        built = {}
+    newest = max(p.stat().st_mtime for p in _TOOLS)
     for src, rel, name in jobs:
         wanted.add(rel)
         target = out / rel
-        if target.exists() and target.stat().st_mtime >= max(src.stat().st_mtime, _SELF.stat().st_mtime):
+        key = str(src.relative_to(ROOT)) if src != umqtt else None
+        mapping = renames.get(key, {})
+        if (target.exists() and target.stat().st_mtime >= max(src.stat().st_mtime, newest)
+                and built.get(key, {}) == mapping):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([mpy_cross, "-O3", "-march=" + profile["mpy_arch"], "-s", name,
-                        "-o", str(target), str(src)], check=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            source = pathlib.Path(tmp) / "source.py"
+            source.write_text(shortnames.rename(src.read_text(), mapping))
+            subprocess.run([mpy_cross, "-O3", "-march=" + profile["mpy_arch"], "-s", name,
+                            "-o", str(target), str(source)], check=True)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(renames, indent=1, sort_keys=True))
     main = out / "main.py"
     if not main.exists() or main.read_bytes() != (FIRMWARE / "main.py").read_bytes():
         shutil.copyfile(FIRMWARE / "main.py", main)
