@@ -17,11 +17,10 @@ docs/CRYPTO.md.
 import micropython  # no such module under CPython: ImportError
 
 from .curvecode_viper import (
-    A_TABLE, AFFINE, B_TABLE, COMB, CONSTANTS, DECODE, ENTRY_ADD, ENTRY_NIELS, ENTRY_START,
-    ENTRY_SUB, LADDER, MONTGOMERY_U, P_FINISH, P_TO_Q, P_TO_R, SLOT_COUNT, SLOTS, TIMES_2_16,
-    TO_CACHED, VERIFY, X_NEGATE, X_TIMES_SQRTM1,
+    A_TABLE, AFFINE, B_TABLE, COMB, COMB_TABLE, DECODE, FIELD_CONSTANTS, LADDER, MONTGOMERY_U,
+    P_FINISH, P_TO_R, SLOT_COUNT, SLOTS, VERIFY, X_NEGATE, X_TIMES_SQRTM1,
 )
-from .fe_viper import LIMB_BYTES, NIELS_BYTES, convert, run
+from .fe_viper import LIMB_BYTES, convert, run
 
 BACKEND = "viper"
 
@@ -94,8 +93,7 @@ _digits = bytearray(64)  # comb digits
 _naf_in = bytearray(33)
 _naf_digits = bytearray(512)  # verification: k's digits, then s's
 _out = bytearray(32)
-_table = bytearray(32 * NIELS_BYTES)  # the comb table, filled on first use
-_table_built = False
+_table = COMB_TABLE  # 4 x 8 niels entries, multiples of B (curveprog_viper.comb_table)
 _window_of = None  # the public key whose odd multiples the WA slots hold
 _b_table_built = False
 _B_ENC = b"\x58" + b"\x66" * 31  # B: y = 4/5, x even (RFC 8032 §5.1)
@@ -119,39 +117,11 @@ def _exec(prog, k=_kbuf, start=0):
 
 
 _set_int("ONE", 1)
-
-
-def _comb_table():
-    """The 4 x 8 niels points T[blk][w] = P3 + sum(+-Pt, t < 3) with
-    Pt = [2^(64 blk + 16 t)]B, + where bit t of w is set: every signed
-    combination whose top tooth is +; the others are their negatives."""
-    global _table_built
-    if _table_built:
-        return
-    for slot, n in (("t9", 121666), ("t8", 121665), ("t7", 2), ("t6", 5)):
-        _set_int(slot, n)
-    _exec(CONSTANTS)
-    _decode(_get("t6"))  # B: y = 4/5, x even
-    _exec(P_TO_Q)
-    mem = memoryview(_mem)
-    n0 = SLOTS["N0"] * LIMB_BYTES
-    for blk in range(4):
-        for t in range(4):
-            _exec(TO_CACHED[t])
-            _exec(TIMES_2_16, start=15)
-        for w in range(8):
-            _exec(ENTRY_START)
-            for t in range(3):
-                _exec(ENTRY_ADD[t] if (w >> t) & 1 else ENTRY_SUB[t])
-            _exec(ENTRY_NIELS)
-            at = (blk * 8 + w) * NIELS_BYTES
-            _table[at:at + NIELS_BYTES] = mem[n0:n0 + NIELS_BYTES]
-    _table_built = True
+_mem[SLOTS["D"] * LIMB_BYTES:(SLOTS["D"] + 3) * LIMB_BYTES] = FIELD_CONSTANTS  # D, D2, SQRTM1
 
 
 def _comb(n):
     """Q = [n]B, by the signed comb over the table (constant time in n)."""
-    _comb_table()
     _kbuf[0:32] = (n % _L).to_bytes(32, "little")
     _kbuf[32] = 1
     _recode(_kbuf, _L_BYTES, _digits)
@@ -213,7 +183,6 @@ def verify(s, k, public, r_enc):
     caller) and k < L, and the 32-byte encodings of A and R. [s]B + [k](-A)
     comes from one chain of doublings over the NAF digits of both."""
     global _window_of, _b_table_built
-    _comb_table()
     if len(public) != 32 or len(r_enc) != 32:
         return False
     if not _b_table_built:
@@ -225,8 +194,8 @@ def verify(s, k, public, r_enc):
     _exec(P_TO_R)
     if public != _window_of:
         # A board hears from few senders: the odd multiples of -A stay in
-        # their slots (nothing else writes them once the comb table is
-        # built) for the next signature by the same key.
+        # their slots (nothing else writes them) for the next signature by
+        # the same key.
         _window_of = None
         if not _decode(public):
             return False

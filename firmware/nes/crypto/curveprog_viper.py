@@ -9,8 +9,7 @@ from .fe_viper import OPS
 # Slots: constants, X25519 ladder, scratch, points Q (accumulator), P, R,
 # an operand N (niels or cached form), then the verification tables of odd
 # multiples [1, 3, ..., 15] of -A (WA) and of B (WB): 8 entries of 4 slots
-# each, field f of entry e named "WA<e><f>". Building the comb table borrows
-# WA0-WA3.
+# each, field f of entry e named "WA<e><f>".
 _NAMES = ("ZERO ONE D D2 SQRTM1 X1 X2 Z2 X3 Z3 Y t0 t1 t2 t3 t4 t5 t6 t7 t8 t9 "
           "QX QY QZ QT PX PY PZ PT RX RY RZ RT N0 N1 N2 N3").split()
 _SLOTS = {name: i for i, name in enumerate(_NAMES)}
@@ -96,7 +95,7 @@ def _odd_multiples(table):
             + "".join(_f(_ADDC) + _f(_CACHED, n=table + str(e)) for e in range(1, 8)) + "END")
 
 # The slots the Python side of curve_viper.py reads or writes by name.
-_NAMED = ("ONE", "Y", "X1", "X2", "QX", "QY", "N0", "PX", "t5", "t6", "t7", "t8", "t9")
+_NAMED = ("ONE", "D", "Y", "X1", "X2", "QX", "QY", "N0", "PX", "t5", "t6", "t7", "t8", "t9")
 
 
 def programs():
@@ -133,7 +132,6 @@ def programs():
         ("X_NEGATE", asm("SUB PX ZERO PX; END")),
         ("P_FINISH", asm("COPY PY Y; COPY PZ ONE; MUL PT PX PY; END")),
         ("P_TO_R", asm("COPY RX PX 4; END")),
-        ("P_TO_Q", asm("COPY QX PX 4; END")),
         # WA = odd multiples of -A, for A in P; WB = odd multiples of B
         ("A_TABLE", asm("SUB PX ZERO PX; SUB PT ZERO PT; " + _odd_multiples("WA"))),
         ("B_TABLE", asm(_odd_multiples("WB"))),
@@ -147,28 +145,72 @@ def programs():
             + "SB: LOOP L; MUL QT t4 t5; SUB RX ZERO RX; SUB RT ZERO RT; "
             + _f(_CACHED, p="R") + _f(_ADDC) + _f(_DBL_XYZ) * 3
             + "FRZ QX QX; SUB t5 QY QZ; FRZ t5 t5; END")),
-        # Building the comb table: d = -121665/121666, 2d, sqrt(-1) =
-        # 2^((p-1)/4) into their slots and y = 4/5 of B into t6, from t9 =
-        # 121666, t8 = 121665, t7 = 2, t6 = 5
-        ("CONSTANTS", asm(
-            _power("D", "t9") + "SUB t8 ZERO t8; MUL D D t8; FRZ D D; ADD D2 D D; "
-            + _power("t5", "t7", inverse=False) + "SQR t5 t5; MUL SQRTM1 t5 t7; "
-            "FRZ SQRTM1 SQRTM1; " + _power("t6", "t6") + "ADD t5 ONE ONE; ADD t5 t5 t5; "
-            "MUL t6 t6 t5; FRZ t6 t6; END")),
-        # tooth t: Q kept as WA<t>; Q moved 16 bits up
-        ("TO_CACHED", tuple(asm(_f(_CACHED, n="WA%d" % t) + "END") for t in range(4))),
-        ("TIMES_2_16", asm("L: " + _f(_DBL) + "LOOP L; END")),
-        # a table entry: tooth 3, then tooth t added or subtracted, then niels
-        # form in N0-N2
-        ("ENTRY_START", asm(_f(_IDENTITY, p="R") + _f(_ADDC, p="R", n="WA3") + "END")),
-        ("ENTRY_ADD", tuple(asm("COPY N0 WA%d0 4; " % t + add_r) for t in range(3))),
-        ("ENTRY_SUB", tuple(asm(
-            "COPY N0 WA{t}1; COPY N1 WA{t}0; COPY N2 WA{t}2; SUB N3 ZERO WA{t}3; ".format(t=t) + add_r)
-            for t in range(3))),
-        ("ENTRY_NIELS", asm(
-            _power("t9", "RZ") + "MUL t8 RX t9; MUL t9 RY t9; ADD N0 t9 t8; SUB N1 t9 t8; "
-            "MUL N2 t8 t9; MUL N2 N2 D2; END")),
     ]
+
+
+# Public constants computed here, with Python integers, rather than on the
+# board at each boot: d, 2d, sqrt(-1) for the slots D, D2, SQRTM1 (adjacent),
+# and the comb table.
+_P = (1 << 255) - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRTM1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _limbs(n):
+    """Field element n as a slot of fe_viper: 20 little-endian 16-bit limbs
+    of 13 bits, the last of 8 (what convert() puts into a slot)."""
+    out = bytearray()
+    for j in range(20):
+        limb = (n >> (13 * j)) & 8191
+        out.append(limb & 255)
+        out.append(limb >> 8)
+    return bytes(out)
+
+
+def _inv(n):
+    return pow(n, _P - 2, _P)
+
+
+def _add(p1, p2):
+    """The sum of two affine points of edwards25519 (a = -1; RFC 8032 §5.1)."""
+    (x1, y1), (x2, y2) = p1, p2
+    t = _D * x1 * x2 * y1 * y2 % _P
+    return ((x1 * y2 + y1 * x2) * _inv(1 + t) % _P, (y1 * y2 + x1 * x2) * _inv(1 - t) % _P)
+
+
+def _base():
+    """B: y = 4/5, x even (RFC 8032 §5.1)."""
+    y = 4 * _inv(5) % _P
+    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
+    x = pow(u * _inv(v), (_P + 3) // 8, _P)
+    if x * x % _P != u * _inv(v) % _P:
+        x = x * _SQRTM1 % _P
+    return (_P - x if x & 1 else x, y)
+
+
+def comb_table():
+    """curve_viper's comb table: for block blk and w in 0..7, in niels form
+    (y+x, y-x, 2d*x*y), P3 + sum(+-Pt, t < 3) with Pt = [2^(64 blk + 16 t)]B,
+    + where bit t of w is set."""
+    point, out = _base(), []
+    for blk in range(4):
+        teeth = []
+        for t in range(4):
+            teeth.append(point)
+            for _ in range(16):
+                point = _add(point, point)
+        for w in range(8):
+            x, y = teeth[3]
+            for t in range(3):
+                tx, ty = teeth[t]
+                x, y = _add((x, y), (tx if (w >> t) & 1 else _P - tx, ty))
+            out.append(_limbs((y + x) % _P) + _limbs((y - x) % _P) + _limbs(2 * _D * x * y % _P))
+    return b"".join(out)
+
+
+def field_constants():
+    """The slots D, D2 and SQRTM1."""
+    return _limbs(_D) + _limbs(2 * _D % _P) + _limbs(_SQRTM1)
 
 
 def _literal(code, indent):
@@ -183,12 +225,14 @@ def render():
     change to the texts above (tests/firmware/test_viper.py checks it):
     micropython -c "from nes import curveprog_viper as p; print(p.render(), end='')"
     """
-    out = ['"""The programs of curveprog_viper.py, assembled for fe_viper.run. Generated',
-           'by curveprog_viper.render(); tests/firmware/test_viper.py checks that this file',
-           'is current. Data only: assembling on the board would cost a second at boot."""',
+    out = ['"""The programs of curveprog_viper.py, assembled for fe_viper.run, and the',
+           'constants it computes (d, 2d, sqrt(-1); the comb table). Generated by',
+           'curveprog_viper.render(); tests/firmware/test_viper.py checks that this file',
+           'is current. Data only: assembling on the board would cost a second at boot,',
+           'building the comb table some 0.5 s of an ESP32\'s every wake."""',
            "SLOT_COUNT = %d" % SLOT_COUNT,
            "SLOTS = {\n    %s,\n}" % ",\n    ".join('"%s": %d' % (n, slot(n)) for n in _NAMED)]
-    for name, code in programs():
+    for name, code in programs() + [("FIELD_CONSTANTS", field_constants()), ("COMB_TABLE", comb_table())]:
         if isinstance(code, tuple):
             out.append("%s = (\n    %s,\n)" % (name, ",\n    ".join(_literal(c, 4) for c in code)))
         else:
