@@ -292,11 +292,15 @@ class Demo:
     def dashboard(self):
         self.say.step("%s opens `nes dashboard`: each board's readings plotted live, the conversation"
                       % HOST_USER)
-        proc = self.spawn(NES + ["-c", str(self.alice_config), "dashboard"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        errors = self.dir / HOST_USER / "dashboard.err"
+        with errors.open("w") as err:
+            proc = self.spawn(NES + ["-c", str(self.alice_config), "dashboard"],
+                              stdout=subprocess.PIPE, stderr=err, text=True)
         line = proc.stdout.readline().strip()
         if "http://" not in line:
-            raise DemoError("`nes dashboard` did not start: %r" % line)
+            proc.wait(10)
+            raise DemoError("`nes dashboard` did not start (exit status %s): %s"
+                            % (proc.returncode, errors.read_text().strip()[-2000:] or repr(line)))
         self.dashboard_url = line[line.index("http://"):]
         plotted = {}
 
