@@ -227,5 +227,5 @@ def test_the_lookup_read_replaces_a_lost_connection(store):
         tx.bump_serial("bob")
         tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
     assert store.answer("bob")[1] == b"answer"
-    store._local.conn.driver_connection.close()  # the database dropped it, say
+    store.readers._by_thread[threading.get_native_id()].driver.close()  # the database dropped it, say
     assert store.answer("bob")[1] == b"answer"
