@@ -12,6 +12,7 @@ activation, key change and deactivation, docs/PROTOCOL.md §10) and the signed
 answer a lookup serves now, as the exact body bytes with its status and times,
 so that a lookup is one primary-key read and no signing."""
 import contextlib
+import threading
 
 from sqlalchemy import (
     BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, create_engine,
@@ -194,6 +195,12 @@ class Store:
     def __init__(self, url, sqlite_pragmas=None):
         self.engine = make_engine(url, sqlite_pragmas)
         self.readers = Readers(self.engine)
+        # SQLite has one writer. A transaction waiting for another's write lock
+        # waits in SQLite's busy handler, which blocks its OS thread: under
+        # gevent, the thread whose greenlet holds the lock while it mails
+        # (accounts.py), so neither would move. Transactions of one process
+        # take turns here instead, and greenlets wait cooperatively.
+        self._one_writer = threading.RLock() if self.backend == "sqlite" else contextlib.nullcontext()
 
     @property
     def backend(self):
@@ -219,7 +226,7 @@ class Store:
     @contextlib.contextmanager
     def transaction(self):
         """A Transaction committed when the block ends, rolled back when it raises."""
-        with self.engine.begin() as conn:
+        with self._one_writer, self.engine.begin() as conn:
             yield Transaction(conn)
 
     def ping(self):
