@@ -28,17 +28,20 @@ class Readers:
         """The stored row (status, answer, serial, issued_at, expires_at) or
         None; a broken connection is replaced once."""
         thread = threading.get_native_id()  # the OS thread's: gevent patches get_ident, not this
-        for retry in (False, True):
-            reader = self._by_thread.get(thread) or self._opened(thread)
-            try:
-                return reader.read(username)
-            except self.engine.dialect.dbapi.Error:
-                if self._by_thread.get(thread) is reader:
-                    del self._by_thread[thread]
-                reader.close()
-                if retry:
-                    raise
-        return None  # not reached
+        try:
+            return self._read(thread, username)
+        except self.engine.dialect.dbapi.Error:
+            return self._read(thread, username)  # on a new connection
+
+    def _read(self, thread, username):
+        reader = self._by_thread.get(thread) or self._opened(thread)
+        try:
+            return reader.read(username)
+        except self.engine.dialect.dbapi.Error:
+            if self._by_thread.get(thread) is reader:
+                del self._by_thread[thread]
+            reader.close()
+            raise
 
     def _opened(self, thread):
         # Connecting may yield to gevent's hub, and another greenlet of this
@@ -48,10 +51,6 @@ class Readers:
         if reader is not opened:
             opened.close()
         return reader
-
-    def count(self):
-        """How many reading connections are open (one per thread that read)."""
-        return len(self._by_thread)
 
     def close(self):
         readers, self._by_thread = self._by_thread, {}
