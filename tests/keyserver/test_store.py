@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from keyserver import tokens
 from keyserver.store import ACTIVATE, ACTIVE, DEACTIVATE, PENDING, NameTaken, Store
@@ -229,3 +230,23 @@ def test_the_lookup_read_replaces_a_lost_connection(store):
     assert store.answer("bob")[1] == b"answer"
     store.readers._by_thread[threading.get_native_id()].driver.close()  # the database dropped it, say
     assert store.answer("bob")[1] == b"answer"
+
+
+@pytest.mark.postgres
+def test_the_lookup_read_replaces_a_terminated_postgresql_backend(postgres_cluster):
+    store = Store(postgres_cluster.create_database())
+    store.create_schema()
+    try:
+        with store.transaction() as tx:
+            tx.bump_serial("bob")
+            tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
+        assert store.answer("bob")[1] == b"answer"
+        assert store.answer("nobody") is None
+        with store.engine.connect() as conn:  # an administrator restarts the lookup's backend
+            ended = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'SELECT status, answer%'")).all()
+        assert ended == [(True,)]
+        assert store.answer("bob")[1] == b"answer"
+    finally:
+        store.dispose()
