@@ -8,8 +8,9 @@ greenlet can start one on the same connection meanwhile.
 PostgreSQL: a statement prepared once per connection, run by libpq
 (PQexecPrepared blocks; binary results, no type adaptation). SQLite: the
 sqlite3 module's cached statement."""
-import threading
+import weakref
 
+from gevent.monkey import get_original
 from psycopg import OperationalError, pq
 
 SQL = "SELECT status, answer, serial, issued_at, expires_at FROM names WHERE username = %s"
@@ -22,52 +23,56 @@ class Readers:
     def __init__(self, engine):
         self.engine = engine
         self._open = _Postgres if engine.url.get_backend_name() == "postgresql" else _SQLite
-        self._by_thread = {}
+        # The original thread-local class: gevent makes threading.local one per
+        # greenlet. A thread's reader goes with the thread (a threaded server's).
+        self._local = get_original("_thread", "_local")()
 
     def read(self, username):
         """The stored row (status, answer, serial, issued_at, expires_at) or
         None; a broken connection is replaced once."""
-        thread = threading.get_native_id()  # the OS thread's: gevent patches get_ident, not this
         try:
-            return self._read(thread, username)
+            return self._read(username)
         except self.engine.dialect.dbapi.Error:
-            return self._read(thread, username)  # on a new connection
+            return self._read(username)  # on a new connection
 
-    def _read(self, thread, username):
-        reader = self._by_thread.get(thread) or self._opened(thread)
+    def _read(self, username):
+        reader = getattr(self._local, "reader", None) or self._opened()
         try:
             return reader.read(username)
         except self.engine.dialect.dbapi.Error:
-            if self._by_thread.get(thread) is reader:
-                del self._by_thread[thread]
+            if getattr(self._local, "reader", None) is reader:
+                self._local.reader = None
             reader.close()
             raise
 
-    def _opened(self, thread):
+    def _opened(self):
         # Connecting may yield to gevent's hub, and another greenlet of this
         # thread may open one meanwhile: the first one stored is kept.
         opened = self._open(self.engine)
-        reader = self._by_thread.setdefault(thread, opened)
-        if reader is not opened:
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            self._local.reader = reader = opened
+        else:
             opened.close()
         return reader
 
     def close(self):
-        readers, self._by_thread = self._by_thread, {}
-        for reader in readers.values():
+        """Close this thread's reader (before a server forks its workers, and at the end)."""
+        reader, self._local.reader = getattr(self._local, "reader", None), None
+        if reader is not None:
             reader.close()
 
 
 class _Connection:
-    """A connection out of the engine's pool, kept outside it until closed."""
+    """A connection of its own, never back in the engine's pool: closed by
+    close() or when dropped (its thread ended)."""
 
     def __init__(self, engine):
-        self.pooled = engine.raw_connection()
-        self.pooled.rollback()
-        self.driver = self.pooled.driver_connection
-
-    def close(self):
-        self.pooled.invalidate()
+        pooled = engine.raw_connection()
+        pooled.rollback()  # the pool's pre-ping may have begun a transaction
+        self.driver = pooled.driver_connection
+        pooled.detach()
+        self.close = weakref.finalize(self, self.driver.close)
 
 
 class _SQLite(_Connection):
