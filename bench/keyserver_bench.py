@@ -1,5 +1,5 @@
-"""Key server lookups under load, as deployed: gunicorn (one worker per core,
-threads for keep-alive connections and database waits) in front of
+"""Key server lookups under load, as deployed: gunicorn (one gevent worker
+per core: keep-alive connections, a greenlet each) in front of
 `keyserver:create_app()`, on SQLite and on PostgreSQL (a private cluster,
 tests/fixtures/postgres.py), for each population of registered users, alone
 (the origin, with its CPU time per lookup) and behind nginx with
@@ -34,13 +34,15 @@ from keyserver.store import Store, metadata
 from tests.fixtures.nginx import render as render_nginx_cache
 from tests.fixtures.paths import ROOT, free_port
 
-from . import loadgen, nginx, procs, seed
+from . import gunicorn_ready, loadgen, nginx, procs, seed
 from .section import Unavailable, tool
 
 WORKERS = 2  # one per core: the GIL lets one thread of a worker run at a time
+WORKER_CLASS = "gevent_pywsgi"  # as docs/KEYSERVER.md deploys it: keep-alive, a greenlet per connection
 HOT = 10_000
 COLD = 0.01
 _UNLOADED_SECONDS = 2.0
+_ORIGIN_WARM_SECONDS = 1
 _WARM_RATE = 2000  # lookups/s a warm-up pass is given time for (at least 1 s)
 _WARM_LIMIT = 120
 # Outside the checkout: worktrees and `make clean` share it (the version tells them apart).
@@ -82,13 +84,30 @@ def gunicorn(workdir, url, key_file):
 
 @contextlib.contextmanager
 def gunicorn_process(workdir, url, key_file):
-    """Yields (base URL, the master's process, which leads its workers' group)."""
+    """Yields (base URL, the master's process, which leads its workers' group)
+    once every worker has loaded the app."""
     port = free_port()
-    cmd = [tool("gunicorn"), "-w", str(WORKERS), "-b", "127.0.0.1:%d" % port,
-           "keyserver:create_app()"]
-    with procs.service(cmd, port, workdir / "gunicorn.log", env=_gunicorn_env(workdir, url, key_file),
-                       cwd=str(ROOT)) as proc:
+    cmd = [tool("gunicorn"), "-k", WORKER_CLASS, "-w", str(WORKERS), "-b", "127.0.0.1:%d" % port,
+           "-c", str(pathlib.Path(gunicorn_ready.__file__)), "keyserver:create_app()"]
+    log = workdir / "gunicorn.log"
+    start = log.stat().st_size if log.exists() else 0
+    with procs.service(cmd, port, log, env=_gunicorn_env(workdir, url, key_file), cwd=str(ROOT)) as proc:
+        _wait_ready(log, start, proc)
         yield "http://127.0.0.1:%d" % port, proc
+
+
+def _wait_ready(log, start, proc, timeout=60):
+    """Until WORKERS workers logged gunicorn_ready.READY after byte `start` of the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(log, "rb") as f:
+            f.seek(start)
+            ready = f.read().decode("utf-8", "replace").count(gunicorn_ready.READY)
+        if ready >= WORKERS:
+            return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("gunicorn: %d of %d workers loaded the app (see %s)" % (ready, WORKERS, log))
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -124,11 +143,13 @@ def cached_answers(folder):
 
 def _load(base, profile, population, pgid=None, cache_folder=None):
     """The loaded and unloaded runs; the loaded one with the CPU time per
-    lookup of the process group `pgid` (the origin), or with the `misses` of
+    lookup of the process group `pgid` (the origin, after a warm-up run), or with the `misses` of
     the nginx cache whose folder is `cache_folder`: the answers it fetched
     from the origin during the run (the max-age outlasts the run, so each
     fetch is a name's first and leaves one new file)."""
     mix = workload(population)
+    if pgid:  # every worker's first lookups (its reading connection, lazy imports) before the measured run
+        loadgen.run(base, _ORIGIN_WARM_SECONDS, profile.http_connections, users=population, workload=mix)
     cpu = group_cpu_seconds(pgid) if pgid else None
     held = cached_answers(cache_folder) if cache_folder else None
     loaded = loadgen.run(base, profile.http_seconds, profile.http_connections, users=population, workload=mix)
@@ -330,10 +351,12 @@ def _measure_store(profile, workdir, load):
 
 
 def run(profile):
-    result = {"setup": "gunicorn -w %d 'keyserver:create_app()', alone and behind nginx with "
-                       "deploy/nginx/nes-keyserver.conf (cache, measured once warm-up passes over the names "
-                       "the run asks for left all of them cached), wrk -t1 -c%d -d%gs; %s" % (
-                           WORKERS, profile.http_connections, profile.http_seconds, describe()),
+    result = {"setup": "gunicorn -k %s -w %d 'keyserver:create_app()' (runs start once every worker has "
+                       "loaded the app, bench/gunicorn_ready.py, and after %ds of warm-up load), alone and "
+                       "behind nginx with deploy/nginx/nes-keyserver.conf (cache, measured once warm-up passes "
+                       "over the names the run asks for left all of them cached), wrk -t1 -c%d -d%gs; %s" % (
+                           WORKER_CLASS, WORKERS, _ORIGIN_WARM_SECONDS, profile.http_connections,
+                           profile.http_seconds, describe()),
               "signed_rows": seed.SIGNED, "stores": {}}
     answer = None
     with tempfile.TemporaryDirectory(prefix="nes-bench-ks-") as tmp:

@@ -1,7 +1,7 @@
 """NES key server: a Flask directory of users' public keys with signed
 lookups (docs/PROTOCOL.md §10, docs/KEYSERVER.md).
 
-    gunicorn 'keyserver:create_app()'
+    gunicorn --worker-class gevent_pywsgi 'keyserver:create_app()'
 """
 from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
+from .reader import Readers
+
 PENDING = "pending"
 ACTIVE = "active"
 ACTIVATE = "activate"
@@ -59,11 +61,6 @@ names = Table(
     Column("issued_at", BigInteger),
     Column("expires_at", BigInteger),
 )
-
-# The hot read, as plain SQL run on the DBAPI connection (no ORM, no statement
-# compilation per request); the parameter style is the driver's.
-_ANSWER_SQL = "SELECT status, answer, serial, issued_at, expires_at FROM names WHERE username = %s"
-
 
 class NameTaken(Exception):
     """The username belongs to a pending or active account."""
@@ -197,9 +194,13 @@ class Transaction:
 class Store:
     def __init__(self, url, sqlite_pragmas=None):
         self.engine = make_engine(url, sqlite_pragmas)
-        style = self.engine.dialect.paramstyle
-        self._local = threading.local()
-        self._answer_sql = _ANSWER_SQL if style in ("format", "pyformat") else _ANSWER_SQL.replace("%s", "?")
+        self.readers = Readers(self.engine)
+        # SQLite has one writer. A transaction waiting for another's write lock
+        # waits in SQLite's busy handler, which blocks its OS thread: under
+        # gevent, the thread whose greenlet holds the lock while it mails
+        # (accounts.py), so neither would move. Transactions of one process
+        # take turns here instead, and greenlets wait cooperatively.
+        self._one_writer = threading.RLock() if self.backend == "sqlite" else contextlib.nullcontext()
 
     @property
     def backend(self):
@@ -219,16 +220,13 @@ class Store:
 
     def dispose(self):
         """Close pooled connections (before a server forks its workers, and at the end)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            self._local.conn = None
-            conn.invalidate()
+        self.readers.close()
         self.engine.dispose()
 
     @contextlib.contextmanager
     def transaction(self):
         """A Transaction committed when the block ends, rolled back when it raises."""
-        with self.engine.begin() as conn:
+        with self._one_writer, self.engine.begin() as conn:
             yield Transaction(conn)
 
     def ping(self):
@@ -237,36 +235,11 @@ class Store:
 
     def answer(self, username):
         """(status, answer bytes, serial, issued_at, expires_at) stored for a
-        name, or None: the lookup's one read, on a connection this thread keeps
-        (no pool checkout or ping per lookup; a broken one is replaced once)."""
-        for retry in (False, True):
-            conn = self._reader()
-            try:
-                cursor = conn.cursor()
-                cursor.execute(self._answer_sql, (username,))
-                row = cursor.fetchone()
-                cursor.close()
-                break
-            except self.engine.dialect.dbapi.Error:
-                self._local.conn = None
-                conn.invalidate()
-                if retry:
-                    raise
+        name, or None: the lookup's one read (keyserver/reader.py)."""
+        row = self.readers.read(username)
         if row is None or row[1] is None:
             return None
         return row[0], bytes(row[1]), row[2], row[3], row[4]
-
-    def _reader(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self.engine.raw_connection()
-            conn.rollback()
-            if self.backend == "postgresql":
-                conn.driver_connection.autocommit = True  # one statement, no BEGIN/COMMIT round trips
-            else:
-                conn.driver_connection.isolation_level = None
-            self._local.conn = conn
-        return conn
 
     def replace_answer(self, username, serial, old_issued_at, answer, issued_at, expires_at):
         """Store a re-signed answer unless the name changed meanwhile."""

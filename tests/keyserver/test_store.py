@@ -1,10 +1,12 @@
 """keyserver.store on both back ends: a SQLite file and a private PostgreSQL
 cluster (the `postgres_cluster` fixture, a fresh database per test)."""
+import gc
 import sqlite3
 import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from keyserver import tokens
 from keyserver.store import ACTIVATE, ACTIVE, DEACTIVATE, PENDING, NameTaken, Store
@@ -227,5 +229,48 @@ def test_the_lookup_read_replaces_a_lost_connection(store):
         tx.bump_serial("bob")
         tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
     assert store.answer("bob")[1] == b"answer"
-    store._local.conn.driver_connection.close()  # the database dropped it, say
+    store.readers._local.reader.driver.close()  # the database dropped it, say
     assert store.answer("bob")[1] == b"answer"
+
+
+@pytest.mark.postgres
+def test_the_lookup_read_replaces_a_terminated_postgresql_backend(postgres_cluster):
+    store = Store(postgres_cluster.create_database())
+    store.create_schema()
+    try:
+        with store.transaction() as tx:
+            tx.bump_serial("bob")
+            tx.store_answer("bob", 200, b"answer", NOW, NOW + 10)
+        assert store.answer("bob")[1] == b"answer"
+        assert store.answer("nobody") is None
+        with store.engine.connect() as conn:  # an administrator restarts the lookup's backend
+            ended = conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'SELECT status, answer%'")).all()
+        assert ended == [(True,)]
+        assert store.answer("bob")[1] == b"answer"
+    finally:
+        store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_thread_s_reading_connection_ends_with_the_thread(postgres_cluster):
+    """A threaded server (the development server, tests/fixtures/keyserver.py)
+    runs each request in a new thread: its reader must not outlive it."""
+    store = Store(postgres_cluster.create_database())
+    store.create_schema()
+    count = text("SELECT count(*) FROM pg_stat_activity "
+                 "WHERE datname = current_database() AND query LIKE 'SELECT status, answer%'")
+    try:
+        for _ in range(5):
+            thread = threading.Thread(target=store.answer, args=("bob",))
+            thread.start()
+            thread.join()
+        gc.collect()
+        deadline = time.monotonic() + 10
+        with store.engine.connect() as conn:
+            while conn.execute(count).scalar_one() and time.monotonic() < deadline:
+                time.sleep(0.05)  # a closed connection's backend exits right after
+            assert conn.execute(count).scalar_one() == 0
+    finally:
+        store.dispose()
