@@ -74,11 +74,15 @@ def _take(source, count, timeout, what):
 
 class Listener:
     """`nes listen --json` as a child process; its lines with arrival times and,
-    with `cpu`, the CPU seconds (its own, with its workers) as each line came."""
+    as the lines numbered in `cpu` (from 0) came, the CPU seconds (its own, with
+    its workers). Only at those: reading /proc for every line would take the CPU
+    of the listener this measures."""
 
-    def __init__(self, config, log, workers=1, cpu=False):
+    def __init__(self, config, log, workers=1, cpu=()):
         self.lines = queue.Queue()
-        self.cpu = [] if cpu else None
+        self.cpu = {}
+        self._sample = set(cpu)
+        self._count = 0
         self._pids = None
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
@@ -93,11 +97,12 @@ class Listener:
     def _read_out(self):
         for line in self.proc.stdout:
             arrived = _now_ms()
-            if self.cpu is not None:
+            if self._count in self._sample:
                 if self._pids is None:  # the workers are started by the first message
                     self._pids = [self.proc.pid] + _children(self.proc.pid)
                 times = [_process_cpu(pid) or 0.0 for pid in self._pids]
-                self.cpu.append((times[0], sum(times)))
+                self.cpu[self._count] = (times[0], sum(times))
+            self._count += 1
             self.lines.put((arrived, json.loads(line)))
 
     def _read_err(self, log):
@@ -243,7 +248,7 @@ def listen_rate(address, config, log, frames, warmup, workers=1, reference=None)
         listener.stop()
     _publish(address, frames)
     alone = [open_alone(*reference, max(50, len(frames) // 4))] if reference else []
-    listener = Listener(config, log, workers, cpu=True)
+    listener = Listener(config, log, workers, cpu=(0, len(frames) - 1))
     try:
         got = listener.take(len(frames))
     finally:
