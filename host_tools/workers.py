@@ -24,7 +24,7 @@ from .output import message_json, message_line
 from .peers import PeerStore
 from .protocol import envelope
 
-CHUNK = 16  # frames per message to a worker at most (fewer when fewer are waiting)
+CHUNK = 16  # frames per message to a worker (of those waiting; one frame goes alone)
 AHEAD = 2  # chunks a worker may hold (one being opened, the next one waiting)
 RENDER = {"json": message_json, "line": message_line}
 
@@ -83,7 +83,7 @@ class Openers:
             process.start()
             theirs.close()
             self.workers.append({"conn": ours, "process": process, "held": 0})
-        self._unsent = collections.deque()  # frames not yet handed to a worker
+        self._unsent = collections.deque()  # chunks not yet handed to a worker
         self._order = collections.deque()  # (worker, size) of each chunk handed out, in order
         self._done = collections.deque()  # results received, in order
 
@@ -96,35 +96,35 @@ class Openers:
         return []
 
     def submit(self, payloads):
-        self._unsent.extend(payloads)
+        payloads = list(payloads)
+        if self._unsent and len(self._unsent[-1]) < CHUNK:  # fill the last chunk waiting
+            room = CHUNK - len(self._unsent[-1])
+            self._unsent[-1] += payloads[:room]
+            payloads = payloads[room:]
+        for start in range(0, len(payloads), CHUNK):
+            self._unsent.append(payloads[start:start + CHUNK])
         self._hand_out()
 
     def _hand_out(self):
-        """The frames waiting, to the workers holding fewer than AHEAD chunks, split
-        evenly over the room they have, CHUNK frames at most: a flood goes in
-        CHUNK-sized chunks (a busy listener pays its per-chunk costs, pickles, pipe,
-        synced write, per CHUNK frames), and the few frames a broker lets be
-        unacknowledged at a time (Mosquitto: 20) are shared by all workers, not
-        given to one while the others wait (their results are shown, so
-        acknowledged, in order)."""
+        """A full chunk to a worker holding fewer than AHEAD, a partial one only to an
+        idle worker: frames arriving while all are busy wait and fill a chunk, so
+        a busy listener pays its per-chunk costs (pickles, pipe, synced write) per
+        CHUNK frames, and a lone frame goes at once to an idle worker."""
         while self._unsent:
-            alive = [w for w in self.workers if w["conn"] is not None]
-            if not alive:  # all gone: the listener opens
-                self._order.append((None, len(self._unsent)))
-                self._unsent.clear()
+            limit = AHEAD if len(self._unsent[0]) >= CHUNK else 1
+            alive = [w for w in self.workers if w["conn"] is not None and w["held"] < limit]
+            if not alive:
+                if not any(w["conn"] is not None for w in self.workers):  # all gone: the listener opens
+                    self._order.append((None, len(self._unsent.popleft())))
+                    continue
                 return
-            free = [w for w in alive if w["held"] < AHEAD]
-            if not free:
-                return
-            room = sum(AHEAD - w["held"] for w in free)
-            worker = min(free, key=lambda w: w["held"])
-            size = min(CHUNK, -(-len(self._unsent) // room))
-            chunk = [self._unsent.popleft() for _ in range(size)]
+            worker = min(alive, key=lambda w: w["held"])
+            chunk = self._unsent.popleft()
             try:
                 worker["conn"].send(chunk)
             except OSError:
                 self._lost(worker)
-                self._unsent.extendleft(reversed(chunk))
+                self._unsent.appendleft(chunk)
                 continue
             worker["held"] += 1
             self._order.append((worker, len(chunk)))

@@ -77,30 +77,6 @@ def test_workers_return_every_result_in_order_and_leave_the_rest_to_the_listener
     assert not any(w["process"].is_alive() for w in openers.workers)
 
 
-def test_the_few_frames_a_broker_lets_be_unacknowledged_are_shared_by_all_workers(tmp_path):
-    """Mosquitto sends a client at most 20 unacknowledged frames; were 16 of them one
-    worker's chunk and 4 the other's, that one would idle while the first opened
-    (their results are shown, so acknowledged, in order): they go 5 to a chunk."""
-    host, alice = hostkeys.generate(), hostkeys.generate()
-    _pin(tmp_path / "peers.json", SENDER, alice)
-    identity = Identity(RECIPIENT, host[0], host[1], host[2], host[3])
-    openers = Openers(2, identity, tmp_path / "peers.json", "json")
-    try:
-        openers.submit(_frames(SENDER, alice, host, 20))
-        held = {}
-        for worker, size in openers._order:
-            held[id(worker)] = held.get(id(worker), 0) + size
-        assert sorted(held.values()) == [10, 10]
-        assert [size for _, size in openers._order] == [5, 5, 5, 5]
-        got = _all_results(openers, 20)
-        assert [r[0][3] for r in got] == ["alice %d" % i for i in range(20)]
-        openers.submit(_frames(SENDER, alice, host, 100, start=20))  # a flood: CHUNK-sized chunks
-        assert max(size for _, size in openers._order) == 16
-        assert [r[0][3] for r in _all_results(openers, 100)] == ["alice %d" % i for i in range(20, 120)]
-    finally:
-        openers.close()
-
-
 def test_pins_are_read_once_and_again_when_another_process_replaces_them(tmp_path, monkeypatch):
     path = tmp_path / "peers.json"
     alice, carol = hostkeys.generate(), hostkeys.generate()
