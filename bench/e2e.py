@@ -37,6 +37,7 @@ from host_tools.protocol import envelope
 from host_tools.protocol import keys as hostkeys
 from host_tools.protocol.constants import topic
 from host_tools.protocol.replay import ReplayCache
+from host_tools.replay_store import ReplayStore
 from keyserver import serverkey
 from keyserver.store import Store
 from tests.fixtures.mosquitto import Broker
@@ -74,11 +75,15 @@ def _take(source, count, timeout, what):
 
 class Listener:
     """`nes listen --json` as a child process; its lines with arrival times and,
-    with `cpu`, the CPU seconds (its own, with its workers) as each line came."""
+    as the lines numbered in `cpu` (from 0) came, the CPU seconds (its own, with
+    its workers). Only at those: reading /proc for every line would take the CPU
+    of the listener this measures."""
 
-    def __init__(self, config, log, workers=1, cpu=False):
+    def __init__(self, config, log, workers=1, cpu=()):
         self.lines = queue.Queue()
-        self.cpu = [] if cpu else None
+        self.cpu = {}
+        self._sample = set(cpu)
+        self._count = 0
         self._pids = None
         self.ready = threading.Event()
         self.proc = subprocess.Popen(
@@ -93,11 +98,12 @@ class Listener:
     def _read_out(self):
         for line in self.proc.stdout:
             arrived = _now_ms()
-            if self.cpu is not None:
+            if self._count in self._sample:
                 if self._pids is None:  # the workers are started by the first message
                     self._pids = [self.proc.pid] + _children(self.proc.pid)
                 times = [_process_cpu(pid) or 0.0 for pid in self._pids]
-                self.cpu.append((times[0], sum(times)))
+                self.cpu[self._count] = (times[0], sum(times))
+            self._count += 1
             self.lines.put((arrived, json.loads(line)))
 
     def _read_err(self, log):
@@ -243,7 +249,7 @@ def listen_rate(address, config, log, frames, warmup, workers=1, reference=None)
         listener.stop()
     _publish(address, frames)
     alone = [open_alone(*reference, max(50, len(frames) // 4))] if reference else []
-    listener = Listener(config, log, workers, cpu=True)
+    listener = Listener(config, log, workers, cpu=(0, len(frames) - 1))
     try:
         got = listener.take(len(frames))
     finally:
@@ -393,6 +399,28 @@ def _hop_stats(columns):
     return {name: _lat(values) for name, values in columns.items()}
 
 
+def journal_sync_ms(directory, count):
+    """(p50, p99 ms) of the listener's synced write of one replay record
+    (host_tools.replay_store, append + fsync) on the host state directory's disk,
+    alone, `count` times _GAP_MS apart as the board's sends: a hop of the
+    latency no code can take off, since a message is recorded on disk before it
+    is shown (so never shown twice)."""
+    store = ReplayStore(str(directory / "bench-sync.json"), 4096)
+    times = []
+    try:
+        for i in range(count):
+            store.cache.add(os.urandom(32), i, i)
+            started = time.perf_counter()
+            store.save()
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(_GAP_MS / 1000)
+    finally:
+        for path in (store.path, store.journal):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+    return _lat(times)
+
+
 def board_latency(board, listener, count, address, host_open_ms, split_writes=False):
     """Board -> host, per hop: the board's seal, its PUBLISH until the PUBACK,
     a bare subscriber on the same topic (broker out), the listener's print.
@@ -506,6 +534,8 @@ def _run_with_broker(profile, tmp, broker, result):
                     result["host_open_ms"] = host_open_ms(flood_keys, host_keys)
                     result["latency"] = board_latency(board, listener, profile.e2e_messages, address,
                                                       result["host_open_ms"])
+                    result["latency"]["hops"]["(alone) host: a replay record appended + synced, same disk"] = \
+                        journal_sync_ms(tmp / "host", profile.e2e_messages)
                     result["latency_split_writes"] = board_latency(
                         board, listener, profile.e2e_messages, address, result["host_open_ms"], split_writes=True)
                     frames = _frames(flood_keys, board_keys[1], profile.e2e_messages + 1, "to board",

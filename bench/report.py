@@ -532,7 +532,8 @@ class Report:
             self.note("hops: board times from time.time_ns() around the board's PUBLISH (its seal ends as the "
                       "PUBLISH starts) and around its handling of a received frame; broker out = a bare paho "
                       "subscriber on the same topic; host open = open + verify of one frame by host_tools.protocol "
-                      "in this run")
+                      "in this run; (alone): measured apart in this run, a part of a hop above (the listener "
+                      "records a message on disk before it shows it)")
 
     def listen_profile(self):
         p = self.open_section("7. Per-message profile of `nes listen --json` (bench/listen_profile.py)",

@@ -1,10 +1,18 @@
 """The broker connection (paho-mqtt, MQTT 3.1.1, QoS 1): a client on its own
 network thread that reconnects by itself. Everything it receives is handed
 to the caller's thread as events, through a queue and a pipe the caller can
-select() on, so all printing and all key handling stay in one thread."""
+select() on, so all printing and all key handling stay in one thread.
+
+Under a flood, that network thread and the caller's (opening frames) share
+the GIL, and every system call of either hands it over: the network thread
+reads through a buffer (one recv for many packets) and wakes the caller only
+when it is not awake already, and the caller acknowledges a batch of frames
+in one packet write, so a message costs a few GIL hand-overs less
+(bench/listen_profile.py)."""
 import os
 import queue
 import ssl
+import struct
 import threading
 import urllib.parse
 from dataclasses import dataclass
@@ -17,6 +25,43 @@ from .protocol.constants import MAX_FRAME_BYTES
 SCHEMES = {"tcp": (False, 1883), "mqtt": (False, 1883), "ssl": (True, 8883), "mqtts": (True, 8883)}
 KEEPALIVE = 30
 ANSWER_TIMEOUT = 15
+
+
+class _BufferedSocket:
+    """The broker connection as paho reads it: paho reads a packet in three or
+    more recv calls (its type byte, its length byte by byte, the rest); here
+    one recv takes what the kernel holds and the next calls are served from
+    memory. pending() is how paho's loop learns of bytes waiting here (as it
+    learns of an SSL socket's), so it reads them without waiting in select."""
+
+    READ = 65536
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._data = b""
+        self._at = 0
+
+    def recv(self, size):
+        if self._at == len(self._data):
+            data = self._sock.recv(max(size, self.READ))  # BlockingIOError etc. go to paho
+            if len(data) <= size:
+                return data
+            self._data, self._at = data, 0
+        chunk = self._data[self._at:self._at + size]
+        self._at += len(chunk)
+        return chunk
+
+    def pending(self):
+        inner = self._sock.pending() if hasattr(self._sock, "pending") else 0
+        return len(self._data) - self._at + inner
+
+    def __getattr__(self, name):  # send, fileno, setblocking, close...: the socket's own
+        return getattr(self._sock, name)
+
+
+class _Client(paho.Client):
+    def _create_socket(self):
+        return _BufferedSocket(super()._create_socket())
 
 
 @dataclass(frozen=True)
@@ -56,7 +101,7 @@ class Session:
         self.topic = topic
         # Received frames are acknowledged only once handled (ack()), so a frame
         # not yet shown when the program stops is delivered again next time.
-        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+        self.client = _Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
                                   clean_session=not persistent, protocol=paho.MQTTv311,
                                   manual_ack=True)
         if address.tls:
@@ -73,6 +118,7 @@ class Session:
         self._acked = set()
         self._events = queue.Queue()
         self._wake_r, self._wake_w = os.pipe()
+        self._woken = False  # a wake-up is in the pipe, not yet taken by events()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._answered = threading.Event()
@@ -90,6 +136,9 @@ class Session:
     # -- network thread ------------------------------------------------------
     def _post(self, kind, data=None):
         self._events.put((kind, data))
+        if self._woken:  # events() has yet to run, and will take this one too
+            return
+        self._woken = True
         try:
             os.write(self._wake_w, b".")
         except BlockingIOError:
@@ -162,9 +211,13 @@ class Session:
         with self._acks:
             return self._acks.wait_for(lambda: all(i.mid in self._acked for i in infos), timeout)
 
-    def ack(self, message):
-        """Acknowledge a received message (from a "message" event) to the broker."""
-        self.client.ack(message.mid, message.qos)
+    def ack(self, *messages):
+        """Acknowledge received messages (from "message" events) to the broker, in
+        this order, with one write to the socket (PUBACKs of QoS 1 messages)."""
+        packet = b"".join(struct.pack("!BBH", paho.PUBACK, 2, m.mid) for m in messages if m.qos == 1)
+        if packet:
+            # paho's own ack() queues one packet (and wakes its thread) per message.
+            self.client._packet_queue(paho.PUBACK, packet, 0, 0)
 
     def fileno(self):
         return self._wake_r
@@ -176,6 +229,8 @@ class Session:
             os.read(self._wake_r, 4096)
         except BlockingIOError:
             pass
+        # After the pipe is read, before the queue is: what is posted from now on wakes again.
+        self._woken = False
         items = []
         while True:
             try:

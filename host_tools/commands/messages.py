@@ -147,8 +147,7 @@ def _handle_batch(session, receiver, events, show, warn):
             else:
                 show(message, line)
         sys.stdout.flush()  # the batch's lines in one write, before any is acknowledged
-    for data, _, _ in opened:
-        session.ack(data)  # in arrival order, as MQTT asks
+    session.ack(*[data for data, _, _ in opened])  # in arrival order, as MQTT asks
 
 
 def listen_with_workers(session, receiver, show, warn, openers):
