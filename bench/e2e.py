@@ -23,7 +23,6 @@ import pathlib
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,7 +42,7 @@ from keyserver.store import Store
 from tests.fixtures.mosquitto import Broker
 from tests.fixtures.paths import ROOT
 
-from . import keyserver_bench, procs, seed
+from . import firmware, keyserver_bench, procs, seed
 from .section import Unavailable, tool
 from .stats import percentile
 
@@ -320,15 +319,10 @@ def keyserver(workdir, users):
 def virtual_board(workdir, broker, keyserver_url, server_public, keys, heapsize, user=BOARD_USER,
                   config=None, ready="nes: running"):
     """A virtual board of `user` (its config.json updated with `config`), once it printed `ready`."""
-    from tests.fixtures.vboard import BUILD, VBoard, write_flash
+    from tests.fixtures.vboard import VBoard, write_flash
 
-    out = workdir / "firmware"
-    build = subprocess.run([sys.executable, str(BUILD), "unix", "--out", str(out)],
-                           capture_output=True, text=True, cwd=ROOT)
-    if build.returncode != 0:
-        raise Unavailable("the unix firmware does not build: %s" % (build.stderr or build.stdout).strip()[-300:])
     flash = workdir / "flash"
-    shutil.copytree(out / "unix", flash)
+    shutil.copytree(firmware.board_tree(), flash)
     write_flash(flash, config=dict({
         "user": user,
         "broker": {"host": broker.host, "port": broker.port},

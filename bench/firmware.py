@@ -1,12 +1,16 @@
 """Firmware crypto under the MicroPython unix port, for each firmware backend
 (pure Python, and viper where the firmware has it): median times with a
 board-sized heap, bytes allocated, and peak heap (bench/mp/fwcrypto.py)."""
+import atexit
 import json
 import pathlib
+import shutil
+import subprocess
 import sys
+import tempfile
 
 from tests.fixtures.micropython import MicroPython
-from tests.fixtures.paths import FIRMWARE
+from tests.fixtures.paths import FIRMWARE, ROOT
 
 from .section import Unavailable, tool
 
@@ -40,6 +44,24 @@ class _MicroPython(MicroPython):
 
 def micropython(backend="pure"):
     return _MicroPython(tool("micropython", env_var="MICROPYTHON"), BACKENDS[backend])
+
+
+_TREES = {}
+
+
+def board_tree():
+    """The unix board's file tree as `make firmware` builds it (the .mpy
+    files a board loads), built once per run into a temporary folder that
+    goes when the run ends; its path. Copy it before changing anything."""
+    if "unix" not in _TREES:
+        out = pathlib.Path(tempfile.mkdtemp(prefix="nes-bench-firmware-"))
+        atexit.register(shutil.rmtree, out, True)
+        build = subprocess.run([sys.executable, str(ROOT / "tools" / "build_firmware.py"), "unix", "--out", str(out)],
+                               capture_output=True, text=True, cwd=ROOT)
+        if build.returncode != 0:
+            raise Unavailable("the unix firmware does not build: %s" % (build.stderr or build.stdout).strip()[-300:])
+        _TREES["unix"] = out / "unix"
+    return _TREES["unix"]
 
 
 def backends():

@@ -197,8 +197,11 @@ def _board_check(key, reps):
             "signature": b64(signing.sign(key.seed, b"a lookup answer")),
             "witness": tlog.verifier_key("witness.example", signing.public_key(witness_seed),
                                          tlog.COSIGNATURE_TYPE)}
-    # 192k: the smallest heap the 64-bit unix port takes the viper path in (backend_viper)
-    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps, reps), heapsize="192k")
+    # On the .mpy files a board loads (compiled from source, the viper modules
+    # would take some 100 KiB more for a while), in 192k: the smallest heap
+    # the 64-bit unix port takes the viper path in (backend_viper).
+    run = firmware.micropython("viper")(_BOARD_SCRIPT % (json.dumps(case), reps, reps), heapsize="192k",
+                                        extra_path=[firmware.board_tree() / "lib"])
     for line in run.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             return dict(json.loads(line[len("BENCH-JSON "):]), tree_size=_BOARD_TREE,
