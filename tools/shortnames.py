@@ -19,6 +19,7 @@ The source is changed token by token, so lines, strings and comments stay
 where they were."""
 import functools
 import io
+import json
 import keyword
 import os
 import pathlib
@@ -29,6 +30,7 @@ _PRIVATE = re.compile(r"_(?!_)\w*\Z")
 _WORD = re.compile(r"\b_\w+")
 _SEARCHED = (".py", ".md", ".txt", ".json", ".toml", ".cfg", ".lua", ".sh", ".html", ".js")
 _SKIPPED = {".git", ".venv", "build", "node_modules", "__pycache__"}
+_CACHE = ".shortnames-words.json"
 _ON_BOARD = (("firmware",), ("boards",), ("bench", "mp"))
 
 
@@ -48,9 +50,21 @@ def _text_seen_by_boards(path, rel):
         return text  # not Python after all: all of it counts
 
 
+def _load_cache(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 @functools.lru_cache(maxsize=4)  # one build asks once per board
 def _words_by_file(root):
-    """{word starting with "_": set of files (relative) under `root` holding it}."""
+    """{word starting with "_": set of files (relative) under `root` holding it}.
+    Each file's words are kept in build/ with its size and time of change,
+    so later builds tokenize only what changed."""
+    cache_path = root / "build" / _CACHE
+    cached, fresh = _load_cache(cache_path), {}
     where = {}
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = [d for d in subfolders if d not in _SKIPPED]
@@ -59,12 +73,23 @@ def _words_by_file(root):
             if path.suffix not in _SEARCHED:
                 continue
             rel = path.relative_to(root)
-            try:
-                text = _text_seen_by_boards(path, rel)
-            except UnicodeDecodeError:
-                continue
-            for word in set(_WORD.findall(text)):
+            stat = path.stat()
+            stamp = [stat.st_size, stat.st_mtime_ns]
+            entry = cached.get(str(rel))
+            if entry is None or entry[0] != stamp:
+                try:
+                    words = sorted(set(_WORD.findall(_text_seen_by_boards(path, rel))))
+                except UnicodeDecodeError:
+                    words = []
+                entry = [stamp, words]
+            fresh[str(rel)] = entry
+            for word in entry[1]:
                 where.setdefault(word, set()).add(rel)
+    if fresh != cached and cache_path.parent.is_dir():
+        tmp = cache_path.with_name("%s.%d" % (_CACHE, os.getpid()))
+        with open(tmp, "w") as f:
+            json.dump(fresh, f)
+        os.replace(tmp, cache_path)  # whole or not at all, whoever else builds meanwhile
     return where
 
 
