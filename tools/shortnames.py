@@ -17,6 +17,7 @@ uses it outside a name token (a string: getattr(obj, "_x")), or when it is
 a dunder.
 The source is changed token by token, so lines, strings and comments stay
 where they were."""
+import collections
 import functools
 import io
 import json
@@ -96,18 +97,13 @@ def _words_by_file(root):
 def private_names(source):
     """The names of `source` that may be renamed as far as the file itself
     says: single-underscore names used only as name tokens."""
-    named = {}
-    for tok in _tokens(source):
-        if tok.type == tokenize.NAME and _PRIVATE.match(tok.string) and not keyword.iskeyword(tok.string):
-            named[tok.string] = named.get(tok.string, 0) + 1
-    words = {}
-    for word in _WORD.findall(source):
-        words[word] = words.get(word, 0) + 1
-    # Comments may name it too: count them as uses that need no renaming.
-    comments = "".join(t.string for t in _tokens(source) if t.type == tokenize.COMMENT)
-    for word in _WORD.findall(comments):
-        words[word] -= 1
-    return [name for name in named if words.get(name) == named[name]]
+    tokens = _tokens(source)
+    named = collections.Counter(t.string for t in tokens if t.type == tokenize.NAME
+                                and _PRIVATE.match(t.string) and not keyword.iskeyword(t.string))
+    # Comments may name it too: uses that need no renaming.
+    comments = "".join(t.string for t in tokens if t.type == tokenize.COMMENT)
+    words = collections.Counter(_WORD.findall(source)) - collections.Counter(_WORD.findall(comments))
+    return [name for name in named if words[name] == named[name]]
 
 
 def plan(files, root):
