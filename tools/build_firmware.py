@@ -13,9 +13,14 @@ sys.path and the application says which it uses.
 
 Usage: python tools/build_firmware.py [BOARD ...] [--out DIR]   (default: all boards)
 Only sources newer than their .mpy, or all when this script is (the way
-they are compiled may have changed), are compiled again."""
+they are compiled may have changed), are compiled again; and a compilation
+already made, by any build on this checkout, is taken from build/.mpy-cache
+(keyed by the renamed source, the mpy-cross binary and its arguments: the
+test suite builds the same trees a dozen times)."""
 import argparse
+import hashlib
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -32,6 +37,7 @@ _TOOLS = (_SELF, _SELF.parent / "shortnames.py")
 BOARDS = ROOT / "boards"
 FIRMWARE = ROOT / "firmware"
 BOARD_NAMES = ("esp32", "esp32c3", "esp32s3", "pico_w", "unix")
+CACHE = ROOT / "build" / ".mpy-cache"
 
 
 def _mpy_cross():
@@ -52,6 +58,24 @@ def _sources(umqtt):
         module = rel.parent if rel.stem == "__init__" else rel.with_suffix("")
         yield src, pathlib.Path("lib") / rel.with_suffix(".mpy"), ".".join(module.parts)
     yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt.simple"
+
+
+def _compile(mpy_cross, args, source, target):
+    """mpy-cross `args` on the text `source`, written to `target`: from the
+    cache when the same binary compiled the same text with the same args."""
+    binary = pathlib.Path(mpy_cross).stat()
+    key = hashlib.sha256(json.dumps([str(mpy_cross), binary.st_size, binary.st_mtime_ns, args, source])
+                         .encode()).hexdigest()
+    cached = CACHE / (key + ".mpy")
+    if not cached.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            src = pathlib.Path(tmp) / "source.py"
+            src.write_text(source)
+            out = pathlib.Path(tmp) / "out.mpy"
+            subprocess.run([mpy_cross] + args + ["-o", str(out), str(src)], check=True)
+            os.replace(shutil.copyfile(out, cached.with_suffix(".%d.tmp" % os.getpid())), cached)
+    shutil.copyfile(cached, target)
 
 
 def build(board, out_root, mpy_cross, umqtt):
@@ -81,11 +105,8 @@ def build(board, out_root, mpy_cross, umqtt):
                 and built.get(key, {}) == mapping):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            source = pathlib.Path(tmp) / "source.py"
-            source.write_text(shortnames.rename(src.read_text(), mapping))
-            subprocess.run([mpy_cross, "-O3", "-march=" + profile["mpy_arch"], "-s", name,
-                            "-o", str(target), str(source)], check=True)
+        _compile(mpy_cross, ["-O3", "-march=" + profile["mpy_arch"], "-s", name],
+                 shortnames.rename(src.read_text(), mapping), target)
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(renames, indent=1, sort_keys=True))
     main = out / "main.py"
