@@ -12,11 +12,10 @@ freezes its own (official ESP32 images), the frozen one comes first on
 sys.path and the application says which it uses.
 
 Usage: python tools/build_firmware.py [BOARD ...] [--out DIR]   (default: all boards)
-Only sources newer than their .mpy, or all when this script is (the way
-they are compiled may have changed), are compiled again; and a compilation
-already made, by any build on this checkout, is taken from build/.mpy-cache
-(keyed by the renamed source, the mpy-cross binary and its arguments: the
-test suite builds the same trees a dozen times)."""
+A compilation already made, by any build on this checkout, is taken from
+build/.mpy-cache, keyed by all it depends on: the renamed source, the
+mpy-cross binary and its arguments (the test suite builds the same trees a
+dozen times). A file of the tree is written only when its content changes."""
 import argparse
 import hashlib
 import json
@@ -32,8 +31,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import fetch_umqtt  # noqa: E402
 import shortnames  # noqa: E402
 
-_SELF = pathlib.Path(__file__).resolve()
-_TOOLS = (_SELF, _SELF.parent / "shortnames.py")
 BOARDS = ROOT / "boards"
 FIRMWARE = ROOT / "firmware"
 BOARD_NAMES = ("esp32", "esp32c3", "esp32s3", "pico_w", "unix")
@@ -60,9 +57,16 @@ def _sources(umqtt):
     yield umqtt, pathlib.Path("lib/umqtt/simple.mpy"), "umqtt.simple"
 
 
+def _put(made, target):
+    """Copy file `made` to `target` unless it already holds the same bytes."""
+    if not target.exists() or target.read_bytes() != made.read_bytes():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made, target)
+
+
 def _compile(mpy_cross, args, source, target):
-    """mpy-cross `args` on the text `source`, written to `target`: from the
-    cache when the same binary compiled the same text with the same args."""
+    """mpy-cross `args` on the text `source`, put at `target`: from the cache
+    when the same binary compiled the same text with the same args."""
     binary = pathlib.Path(mpy_cross).stat()
     key = hashlib.sha256(json.dumps([str(mpy_cross), binary.st_size, binary.st_mtime_ns, args, source])
                          .encode()).hexdigest()
@@ -75,7 +79,7 @@ def _compile(mpy_cross, args, source, target):
             out = pathlib.Path(tmp) / "out.mpy"
             subprocess.run([mpy_cross] + args + ["-o", str(out), str(src)], check=True)
             os.replace(shutil.copyfile(out, cached.with_suffix(".%d.tmp" % os.getpid())), cached)
-    shutil.copyfile(cached, target)
+    _put(cached, target)
 
 
 def build(board, out_root, mpy_cross, umqtt):
@@ -85,33 +89,13 @@ def build(board, out_root, mpy_cross, umqtt):
     wanted = {pathlib.Path("main.py")}
     jobs = list(_sources(umqtt))
     jobs.append((BOARDS / board / "board.py", pathlib.Path("lib/board.mpy"), "board"))
-    ours = [src for src, _, _ in jobs if src != umqtt]
-    renames = {str(src.relative_to(ROOT)): mapping
-               for src, mapping in shortnames.plan(ours, ROOT).items()}
-    # Beside the tree, not in it: the renames each .mpy was built with (they
-    # change when another file starts using a name).
-    record = pathlib.Path(out_root) / (".%s-names.json" % board)
-    try:
-        built = json.loads(record.read_text())
-    except (OSError, ValueError):
-        built = {}
-    newest = max(p.stat().st_mtime for p in _TOOLS)
+    renames = shortnames.plan([src for src, _, _ in jobs if src != umqtt], ROOT)
+    args = ["-O3", "-march=" + profile["mpy_arch"]]
     for src, rel, name in jobs:
         wanted.add(rel)
-        target = out / rel
-        key = str(src.relative_to(ROOT)) if src != umqtt else None
-        mapping = renames.get(key, {})
-        if (target.exists() and target.stat().st_mtime >= max(src.stat().st_mtime, newest)
-                and built.get(key, {}) == mapping):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _compile(mpy_cross, ["-O3", "-march=" + profile["mpy_arch"], "-s", name],
-                 shortnames.rename(src.read_text(), mapping), target)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(renames, indent=1, sort_keys=True))
-    main = out / "main.py"
-    if not main.exists() or main.read_bytes() != (FIRMWARE / "main.py").read_bytes():
-        shutil.copyfile(FIRMWARE / "main.py", main)
+        _compile(mpy_cross, args + ["-s", name], shortnames.rename(src.read_text(), renames.get(src, {})),
+                 out / rel)
+    _put(FIRMWARE / "main.py", out / "main.py")
     for stale in [p for p in out.rglob("*") if p.is_file() and p.relative_to(out) not in wanted]:
         stale.unlink()
     return out

@@ -71,3 +71,29 @@ def test_the_build_rejects_an_unknown_board(tmp_path):
                           "--out", str(tmp_path)], capture_output=True, text=True)
     assert run.returncode != 0 and "unknown board 'esp8266'" in run.stderr
     assert not os.listdir(tmp_path)
+
+
+def test_the_compilation_cache_answers_by_source_and_arguments(tmp_path, monkeypatch):
+    """build/.mpy-cache gives back a compilation only for the same text and
+    arguments: each output equals what mpy-cross makes of it uncached."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_firmware
+
+    monkeypatch.setattr(build_firmware, "CACHE", tmp_path / "cache")
+    mpy_cross = build_firmware._mpy_cross()
+    sources = {"a": "def f():\n    return 1\n", "b": "def f():\n    return 2\n"}
+    variants = [(text, arch) for text in sources.values() for arch in ("x64", "armv6m")]
+
+    def fresh(text, arch):
+        src = tmp_path / "fresh.py"
+        src.write_text(text)
+        out = tmp_path / "fresh.mpy"
+        subprocess.run([mpy_cross, "-march=" + arch, "-s", "m", "-o", str(out), str(src)], check=True)
+        return out.read_bytes()
+
+    for rounds in range(2):  # the second round is served from the cache
+        for i, (text, arch) in enumerate(variants):
+            target = tmp_path / ("out%d.mpy" % i)
+            build_firmware._compile(mpy_cross, ["-march=" + arch, "-s", "m"], text, target)
+            assert target.read_bytes() == fresh(text, arch), (rounds, text, arch)
+    assert len(list((tmp_path / "cache").glob("*.mpy"))) == len(variants)
