@@ -56,6 +56,8 @@ def lookup(url, server_public, name, now, seen_serial=0, log_path=None, witness=
 
         logged, head = commitment(answer.get("log"))
     found = read_answer(status, answer, name, server_public, now, seen_serial, logged)
+    read_answer = None  # the answer is checked: its code leaves before the proofs' code loads
+    nes.unload("proto.directory")
     if head:
         from .proto import tlog
 

@@ -153,7 +153,13 @@ class Peers:
         now = time.ticks_ms()
         if last is None or last[0] != name or time.ticks_diff(now, last[1]) >= _ANSWER_MS:
             self._last = (name, now, None)  # no key if the lookup raises
-            self._last = last = (name, now, self.lookup(name))
+            try:
+                self._last = last = (name, now, self.lookup(name))
+            except MemoryError:
+                # Not an answer: the open is tried again after a collection
+                # (app._retried), and that must ask again, not find "no key".
+                self._last = None
+                raise
         found = last[2]
         return found[0][1] if found and found[0] else None
 

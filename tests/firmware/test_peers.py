@@ -181,3 +181,35 @@ def test_the_no_such_user_statement_never_verifies_as_keys(micropython, keyserve
     outcome = step(micropython, forger.url, keyserver.public_key_b64, tmp_path / "peers.json",
                    "keys", "bob")[1]
     assert outcome == "-> DirectoryError key-server signature does not verify with the pinned key"
+
+
+# A lookup that runs out of heap, then one that does not (as app._retried
+# asks again after a collection).
+OUT_OF_HEAP = """
+from nes.crypto import b64
+from nes.peers import Peers
+peers = Peers(%r, b64.decode(%r), %r)
+lookup = peers.lookup
+calls = []
+def once_out_of_heap(name, logged=False):
+    calls.append(name)
+    if len(calls) == 1:
+        raise MemoryError("memory allocation failed")
+    return lookup(name, logged)
+peers.lookup = once_out_of_heap
+try:
+    peers.sign_key(%r)
+except MemoryError:
+    print("MemoryError")
+print("->", b64.encode_str(peers.sign_key(%r)), len(calls))
+"""
+
+
+def test_a_lookup_out_of_heap_is_no_answer_about_the_sender(micropython, keyserver, tmp_path):
+    """An open whose sender lookup ran out of heap is tried again after a
+    collection: that asks the key server again rather than taking the failed
+    lookup for "no key", which would drop the frame as from an unknown sender."""
+    bob = keys_of(keyserver.register_and_activate("bob"))
+    code = OUT_OF_HEAP % (keyserver.url, keyserver.public_key_b64, str(tmp_path / "peers.json"), "bob", "bob")
+    run = micropython(code, extra_path=[BOARDS / "unix"], cwd=tmp_path).check()
+    assert run.stdout.splitlines() == ["MemoryError", "-> %s 2" % bob[1]]
