@@ -276,6 +276,7 @@ class App:
         print("nes: running; Ctrl-C for the REPL, then: import nes; nes.send(\"name\", \"text\")")
         while True:
             try:
+                clock.uptime_ms()  # counted every turn, long before ticks_ms wraps
                 self.start()
                 poster = self.poster
                 if poster and poster.due():

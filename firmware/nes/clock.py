@@ -27,6 +27,9 @@ _RETRY_MS = const(60000)  # the main loop's NTP retry while the clock is not goo
 
 source = "board" if getattr(board, "CLOCK_TRUSTED", False) else None  # "ntp" once NTP answered
 _synced_at = None  # ticks_ms of the last NTP attempt
+_ticks = time.ticks_ms  # a module attribute, so that a test can stand in for the counter
+_counted = _ticks()  # ticks_ms when uptime_ms last counted
+_uptime = 0
 
 
 class ClockError(Exception):
@@ -40,6 +43,19 @@ def now_ms():
     except AttributeError:
         ms = int(time.time() + _OFFSET) * 1000
     return ms + getattr(board, "rtc_offset_ms", 0)
+
+
+def uptime_ms():
+    """Milliseconds since the application started (since this module
+    loaded). Not ticks_ms() itself: it wraps every 2^30 ms (12.4 days) on the
+    boards, and on the unix port it counts from the host's boot. So the
+    time is added up at each call; the main loop calls this every turn, as
+    two calls more than half a wrap (6.2 days) apart would lose time."""
+    global _counted, _uptime
+    now = _ticks()
+    _uptime += time.ticks_diff(now, _counted)
+    _counted = now
+    return _uptime
 
 
 def is_set():

@@ -14,7 +14,6 @@ source, crypto backend, Wi-Fi signal). The allow-list is `commands.allow` in
 /nesdata/config.json, set by `nes provision --allow` or at the REPL."""
 import gc
 import json
-import time
 
 import board
 
@@ -27,7 +26,7 @@ def _status(_):
 
     rssi = board.rssi() if hasattr(board, "rssi") else None
     return "uptime %d s, free heap %d B, clock %s, backend %s, rssi %s" % (
-        time.ticks_ms() // 1000, gc.mem_free(), clock.source or "not synchronised", field.BACKEND,
+        clock.uptime_ms() // 1000, gc.mem_free(), clock.source or "not synchronised", field.BACKEND,
         "n/a" if rssi is None else "%d dBm" % rssi)
 
 

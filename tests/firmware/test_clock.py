@@ -110,3 +110,26 @@ def test_a_board_on_its_power_on_clock_seals_nothing_until_ntp_answers(
                      % time.strftime("%Y-%m-%d", time.gmtime()), alice.output())
     assert bob.exec('import nes\nprint(nes.send("alice", "clock is right"))').strip().endswith("True")
     alice.wait_for("UTC: clock is right")
+
+
+# The board's uptime across ten wraps of its tick counter, driven a quarter
+# wrap at a time as the main loop's turns would be (far more often).
+UPTIME = """
+import time
+from nes import clock
+period = time.ticks_add(0, -1) + 1
+now = [time.ticks_ms()]
+clock._ticks = lambda: now[0]
+start = clock.uptime_ms()
+for _ in range(40):
+    now[0] = time.ticks_add(now[0], period // 4)
+    clock.uptime_ms()
+print(clock.uptime_ms() - start == 40 * (period // 4), period)
+"""
+
+
+def test_the_uptime_counts_on_across_the_tick_counter_wrapping(micropython, tmp_path):
+    run = micropython(UPTIME, extra_path=[BOARDS / "unix"], cwd=tmp_path).check()
+    counted, period = run.stdout.split()
+    assert counted == "True" and int(period) >= 1 << 30  # 2^30 on the boards, 2^62 on this port
+
