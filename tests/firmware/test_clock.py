@@ -132,4 +132,3 @@ def test_the_uptime_counts_on_across_the_tick_counter_wrapping(micropython, tmp_
     run = micropython(UPTIME, extra_path=[BOARDS / "unix"], cwd=tmp_path).check()
     counted, period = run.stdout.split()
     assert counted == "True" and int(period) >= 1 << 30  # 2^30 on the boards, 2^62 on this port
-
