@@ -9,8 +9,9 @@ from tests.fixtures.paths import wait_for_port
 
 
 @contextlib.contextmanager
-def service(cmd, port, log_path, env=None, cwd=None, timeout=30.0):
-    """Run `cmd` until the block ends; it must accept connections on 127.0.0.1:port."""
+def service(cmd, port, log_path, env=None, cwd=None, timeout=30.0, stop_signal=signal.SIGTERM):
+    """Run `cmd` until the block ends; it must accept connections on 127.0.0.1:port.
+    `stop_signal` ends it (nginx: SIGTERM is its fast shutdown; gunicorn: SIGQUIT)."""
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                 start_new_session=True)
@@ -23,14 +24,14 @@ def service(cmd, port, log_path, env=None, cwd=None, timeout=30.0):
             raise RuntimeError("%s did not start: %s\n%s" % (os.path.basename(cmd[0]), exc, tail)) from None
         yield proc
     finally:
-        stop(proc)
+        stop(proc, stop_signal=stop_signal)
 
 
-def stop(proc, timeout=10):
+def stop(proc, timeout=10, stop_signal=signal.SIGTERM):
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, stop_signal)
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -211,7 +211,7 @@ def _board_check(key, reps):
 
 
 def run(profile):
-    appends = max(20, int(200 * profile.http_seconds))
+    appends = profile.tlog_appends
     with tempfile.TemporaryDirectory(prefix="nes-bench-tlog-") as tmp:
         tmp = pathlib.Path(tmp)
         key = serverkey.create(str(tmp / "server.key"))
