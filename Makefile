@@ -21,10 +21,13 @@ demo-shell: $(INSTALLED) demo-deps $(UPLOT)
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; three on two cores, as
 # most tests wait on brokers, servers and boards); a test file stays in
-# one process, so its module fixtures (brokers, clusters) start once.
+# one process, so its module fixtures (brokers, clusters) start once. Files
+# are handed out in tests/conftest.py's order, the longest first:
+# pytest-xdist would otherwise sort them by their number of tests, which put
+# the long one-test files at the end.
 TEST_WORKERS ?= 3
 test: $(INSTALLED) system-deps broker-deps browser-deps $(UMQTT) $(UPLOT)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 tests
 
 venv: $(INSTALLED)
 

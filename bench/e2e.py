@@ -367,9 +367,9 @@ def timed(topic, msg, retain=False, qos=0):
     print('hop-tx', a // 1000, time.time_ns() // 1000)
 t.publish = timed
 """
-_TIME_RECEIVE = """import nes.app, time
+_TIME_RECEIVE = """import nes.app, nes.proto.envelope as envelope, time
 a = nes.app.current()
-handle, open_frame, opened = a.transport.on_frame, nes.app.envelope.open_frame, [0]
+handle, open_frame, opened = a.transport.on_frame, envelope.open_frame, [0]
 def timed_open(*args):
     m = open_frame(*args)
     opened[0] = time.time_ns()
@@ -378,7 +378,7 @@ def timed(payload):
     r = time.time_ns()
     handle(payload)
     print('hop-rx', r // 1000, opened[0] // 1000, time.time_ns() // 1000)
-nes.app.envelope.open_frame = timed_open
+envelope.open_frame = timed_open
 a.transport.on_frame = timed
 a.run()
 """

@@ -21,7 +21,7 @@ import board
 import nes
 
 from . import clock, storage
-from .proto import envelope
+from .crypto import field
 from .proto.constants import const
 from .proto.errors import AuthenticationError, DirectoryError, TimestampError
 from .peers import KeyChangedError
@@ -35,7 +35,23 @@ _LOOP_MS = const(1000)  # longest wait of one loop turn
 _BLINK_MS = const(80)
 _PIECE = const(128)  # bytes of text written to the console at a time
 
+# The code of sealing and opening: on the pure path it is dropped while a key
+# lookup runs (Peers.before_lookup), the largest need of a small heap besides
+# a message, and the next seal or open loads it again. A lookup never runs
+# inside an open (_Ask), so none of it is in use then.
+_MESSAGE_CODE = ("proto.envelope", "proto.inner", "proto.outer", "proto.utf8", "proto.jsonstr",
+                 "crypto.aes", "crypto.x25519")
+
 _app = None
+
+
+class _Ask(Exception):
+    """Out of an open: the sender's keys are to be asked for, outside it."""
+
+
+def _drop_message_code():
+    for name in _MESSAGE_CODE:
+        nes.unload(name)
 
 
 def topic(user):
@@ -68,9 +84,16 @@ def _retried(fn, *args):
 
 
 def _collected(fn, *args):
-    """_retried(fn, *args) after a collection."""
+    """_retried(fn, *args) after a collection, with no collection before the
+    heap is full (nes/startup.py sets one every few KB on the pure path): the
+    crypto's many small temporaries would trigger dozens."""
     gc.collect()
-    return _retried(fn, *args)
+    every = gc.threshold()
+    gc.threshold(-1)
+    try:
+        return _retried(fn, *args)
+    finally:
+        gc.threshold(every)
 
 
 def _write(raw, start, end):
@@ -126,6 +149,8 @@ class App:
         self.connects = 0
         self._claimed = None
         self._checked = {}
+        if not field.fast:
+            peers.before_lookup = _drop_message_code
 
     def start(self):
         """Bring the board online the first time; later, check the link."""
@@ -166,7 +191,8 @@ class App:
                 raise DirectoryError("the key server says %s has no keys any more (deactivated); "
                                      "nothing is sealed to the pinned keys" % to)
             raise DirectoryError("the key server does not know %s" % to)
-        from . import entropy  # loaded at the first send; it keeps the DRBG's state from then on
+        from . import entropy  # loaded at start on the pure path, else now; it keeps the DRBG's state
+        from .proto import envelope
 
         frame = _collected(envelope.seal, self.cfg.user, self.keys[2], to, found[0], text,
                            clock.now_ms(), entropy.random)  # collected first: as in on_frame
@@ -176,7 +202,15 @@ class App:
 
     def _sign_key_for(self, name):
         self._claimed = name if name in self.peers else None
+        if not self.peers.known(name):
+            raise _Ask(name)
         return self.peers.sign_key(name)
+
+    def _open(self, payload):
+        from .proto import envelope
+
+        return _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
+                          self._sign_key_for, clock.now_ms(), self.replay)
 
     def on_frame(self, payload):
         """Open one received frame; print it, or one line saying why not."""
@@ -186,9 +220,15 @@ class App:
         # not among the crypto temporaries, and large free blocks survive.
         # Retried on MemoryError: nothing of a frame is kept before its last
         # check (the replay cache), so a second attempt is safe.
+        # A sender with neither a pin nor an answer of the last minute is
+        # looked up between two attempts, not during one: the frame is opened
+        # again once the answer is in (Peers.sign_key).
         try:
-            msg = _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
-                             self._sign_key_for, clock.now_ms(), self.replay)
+            try:
+                msg = self._open(payload)
+            except _Ask as ask:
+                _retried(self.peers.sign_key, ask.args[0])
+                msg = self._open(payload)
         except Exception as exc:  # whatever a frame does, the board keeps running
             print("drop: " + describe(exc) + (" (refused for time: this board's clock is not known to be right)"
                                               if not clock.good() and _for_time(exc) else ""))

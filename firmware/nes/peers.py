@@ -79,6 +79,7 @@ class Peers:
             elif len(pin) < 6:  # pinned before answers expired: confirmed at the next send
                 self._pins[name] = pin[:2] + [0, 0, 0, 0]
         self._last = None  # (name, ticks_ms, (M, S) or None): the last unpinned sender's answer
+        self.before_lookup = None  # called before each lookup: the App drops what a lookup does not need
 
     def __contains__(self, name):
         return name in self._pins
@@ -91,6 +92,8 @@ class Peers:
         # The lookup code is loaded for the lookup only, after a collection
         # (as before a seal) so that it and the signature check, the largest
         # transient of a send, start from the lowest free blocks.
+        if self.before_lookup:
+            self.before_lookup()
         gc.collect()
         from . import keyserver
 
@@ -139,6 +142,12 @@ class Peers:
             print("peers: cannot reach the key server (%s); sealing to %s with the pinned keys, last "
                   "confirmed %s" % (why, name, when))
             return self._pinned(name)
+
+    def known(self, name):
+        """Whether sign_key(name) answers without a lookup."""
+        last = self._last
+        return name in self._pins or (last is not None and last[0] == name
+                                      and time.ticks_diff(time.ticks_ms(), last[1]) < _ANSWER_MS)
 
     def sign_key(self, name):
         """The signing key to open a frame from `name` with: the pin without a

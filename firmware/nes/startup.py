@@ -10,10 +10,17 @@ import board
 import nes
 
 from . import storage
+from .proto.constants import const
 
 # Loaded largest first, collecting in between, so that the heap is left in
 # few large free blocks rather than many small ones.
 _MODULES = ("proto.envelope", "transport", "peers", "app")
+# On the pure path (docs/FIRMWARE.md, Memory): collections every _PACK_BYTES
+# allocated (App lifts it for each open and seal), the key lookup's code
+# loaded once at start, so that the names it interns are kept low in the heap
+# rather than among the messages', and the DRBG's code loaded with the rest.
+_PACK_BYTES = const(4096)
+_LOOKUP = ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog", "proto.cosignature")
 
 
 class SetupError(Exception):
@@ -59,15 +66,23 @@ def _replay_cache():
 def create():
     """The board's App, from the configuration and keys on flash (SetupError)."""
     cfg, keys = configure()
+    from .crypto import field  # decides the backend before anything large loads
+
+    modules = _MODULES
+    if not field.fast:
+        gc.threshold(_PACK_BYTES)
+        for name in _LOOKUP:
+            __import__("nes." + name)
+        for name in _LOOKUP:
+            nes.unload(name)
+        modules += ("entropy",)
     replay = _replay_cache()  # before the big modules: its parsing leaves no holes among them
-    for name in _MODULES:
+    for name in modules:
         __import__("nes." + name)
         gc.collect()
     from .app import App, topic
     from .peers import Peers
     from .transport import Transport, umqtt_origin
-
-    from .crypto import field
 
     print("nes: user %s on %s; umqtt.simple %s" % (cfg.user, board.NAME, umqtt_origin()))
     print("nes: crypto backend %s (%s)" % (field.BACKEND, field.WHY))

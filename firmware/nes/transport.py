@@ -1,5 +1,6 @@
 """MQTT transport: `umqtt.simple` (a dependency, frozen in some firmware
-images, in /lib on others) plus what it lacks:
+images, in /lib on others) connects, loaded for that only; this module reads
+and writes the packets after that, and adds what umqtt.simple lacks:
 
 - keepalive pings, and a connection declared dead when a ping goes unanswered;
 - reconnection with exponential backoff, resubscribing each time;
@@ -28,13 +29,8 @@ images, in /lib on others) plus what it lacks:
   the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
 import select
+import sys
 import time
-
-try:
-    from umqtt.simple import MQTTClient, MQTTException
-except ImportError:
-    raise ImportError("umqtt.simple is neither frozen in this firmware nor in /lib/umqtt "
-                      "(`nes provision` installs it)")
 
 from .proto.constants import MAX_FRAME_BYTES, const
 
@@ -48,20 +44,42 @@ _MAX_PID = const(65535)
 _MIN_BACKOFF_MS = const(500)
 _MAX_BACKOFF_MS = const(60000)
 _SEND_ATTEMPTS = const(3)
-_ERRORS = (OSError, MQTTException, AssertionError, IndexError, ValueError, TypeError)
+_ERRORS = (OSError, AssertionError, IndexError, ValueError, TypeError)
+
+
+class Refused(OSError):
+    """The broker refused the connection or the subscription: args[0] is its code."""
+
+
+def _umqtt():
+    """umqtt.simple, loaded for a connection only: once connected, its client
+    is not needed (this module reads and writes the packets), and on a board
+    whose firmware does not freeze it its code is a few KB of heap."""
+    try:
+        import umqtt.simple
+    except ImportError:
+        raise ImportError("umqtt.simple is neither frozen in this firmware nor in /lib/umqtt "
+                          "(`nes provision` installs it)")
+    return umqtt.simple
+
+
+def _drop_umqtt():
+    sys.modules.pop("umqtt.simple", None)
+    package = sys.modules.get("umqtt")
+    if package is not None and "simple" in package.__dict__:
+        del package.simple
 
 
 def umqtt_origin():
-    """Where umqtt.simple was imported from: frozen into the firmware image,
-    or a file on the board's flash."""
-    import umqtt.simple
-
-    where = getattr(umqtt.simple, "__file__", "")
+    """Where umqtt.simple is imported from: frozen into the firmware image,
+    or a file on the board's flash (ImportError when it is in neither). It
+    stays loaded for the first connection."""
+    where = getattr(_umqtt(), "__file__", "")
     return where if where.startswith("/") else "frozen in the firmware"
 
 
 def _reason(exc):
-    if isinstance(exc, MQTTException):
+    if isinstance(exc, Refused):
         return "broker refused the connection (code %s)" % exc.args[0]
     return "%s %s" % (type(exc).__name__, exc)
 
@@ -78,23 +96,30 @@ def _no_delay(sock):
         pass
 
 
-class Transport(MQTTClient):
-    """umqtt.simple's client, with its own wait_msg (every packet read whole,
-    oversized payloads skipped unread, PINGRESP and acknowledgements recorded,
-    a packet left half-processed marks the stream `torn` so it is not used
-    again), publish and subscribe, and a connection manager."""
+class Transport:
+    """One MQTT session: connected by umqtt.simple's client, then packets
+    read by its own wait_msg (every packet read whole, oversized payloads
+    skipped unread, PINGRESP and acknowledgements recorded, a packet left
+    half-processed marks the stream `torn` so it is not used again) and
+    written by its own publish and subscribe, with a connection manager."""
 
     def __init__(self, host, port, client_id, topic, on_frame, on_drop,
                  user=None, password=None, keepalive=60, tls=False):
         if user is not None and password is None:
             password = ""  # umqtt.simple sends a password whenever there is a user
-        tls_socket = None
+        self.ssl = None
         if tls:
             from .tlsclient import UmqttTLS
 
-            tls_socket = UmqttTLS(host)
-        super().__init__(client_id, host, port, user, password, keepalive, tls_socket)
+            self.ssl = UmqttTLS(host)
+        self.client_id = client_id
         self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.keepalive = keepalive
+        self.sock = None
+        self.pid = 0
         self.topic = topic
         self.on_frame = on_frame
         self.on_drop = on_drop
@@ -109,7 +134,6 @@ class Transport(MQTTClient):
         self._poller = None
         self._sent_at = 0
         self._ping_at = None
-        self.set_callback(self._deliver)
 
     # -- reading packets ----------------------------------------------------
 
@@ -184,7 +208,7 @@ class Transport(MQTTClient):
             self._skip(size)
             self.on_drop(reason % size)
         else:
-            self.cb(self.topic, payload)
+            self._deliver(payload)
         if op & 6 == 2:
             self.sock.write(b"\x40\x02" + pid)
 
@@ -206,7 +230,17 @@ class Transport(MQTTClient):
 
     def _open(self):
         self._close()
-        resumed = self.connect(clean_session=False)
+        umqtt = _umqtt()
+        client = umqtt.MQTTClient(self.client_id, self.host, self.port, self.user, self.password,
+                                  self.keepalive, self.ssl)
+        try:
+            resumed = client.connect(clean_session=False)
+        except umqtt.MQTTException as exc:
+            raise Refused(exc.args[0])
+        finally:
+            self.sock = client.sock  # closed by _close() when the connection failed
+            client = umqtt = None
+            _drop_umqtt()
         # a TLS socket has no settimeout: the timeout goes on the TCP socket under it
         raw = self.ssl.raw if self.ssl else self.sock
         raw.settimeout(max(self.keepalive_ms // 2000, 5))
@@ -243,13 +277,13 @@ class Transport(MQTTClient):
         """Disconnect cleanly; the broker keeps the session for next time."""
         if self.connected:
             try:
-                self.disconnect()
+                self._write(b"\xe0\x00")  # DISCONNECT (MQTT 3.1.1 §3.14)
             except OSError:
                 pass
         self._close()
 
     def _wrap_pid(self):
-        # umqtt increments pid before use: keep it in 1..65535.
+        # publish and subscribe increment pid before use: keep it in 1..65535.
         self.pid %= _MAX_PID
 
     def _usable(self):
@@ -288,7 +322,7 @@ class Transport(MQTTClient):
         return head
 
     def publish(self, topic, msg, retain=False, qos=0):
-        """umqtt.simple's publish (QoS 0 or 1), the packet written at once."""
+        """Publish with QoS 0 or 1 (umqtt.simple's signature), the packet written at once."""
         head = self._head(_PUBLISH | qos << 1 | retain, 2 + len(topic) + len(msg) + (2 if qos else 0))
         head += len(topic).to_bytes(2, "big")
         head += topic
@@ -312,7 +346,7 @@ class Transport(MQTTClient):
         while not (self.acked and self.acked[:2] == (_SUBACK, self.pid)):
             self.wait_msg()
         if self.acked[2] == b"\x80":
-            raise MQTTException(0x80)
+            raise Refused(0x80)
 
     def ping(self):
         self._write(b"\xc0\x00")
@@ -333,7 +367,7 @@ class Transport(MQTTClient):
 
     # -- receiving ----------------------------------------------------------
 
-    def _deliver(self, topic, payload):
+    def _deliver(self, payload):
         self._handling = True
         try:
             self.on_frame(payload)

@@ -48,6 +48,8 @@ def test_a_stopped_broker_is_retried_with_growing_pauses(user_board, mosquitto):
     assert pauses[:3] == [500, 1000, 2000]
     mosquitto.start()
     bob.wait_for("(session resumed)", after=mark)
+    # umqtt.simple is loaded to connect only, the first time and again now
+    assert bob.exec("import sys; print('umqtt.simple' in sys.modules)").split() == ["False"]
 
 
 class FreezingProxy:
