@@ -66,6 +66,7 @@ def _replay_cache():
 def create():
     """The board's App, from the configuration and keys on flash (SetupError)."""
     cfg, keys = configure()
+    replay = _replay_cache()  # before the big modules: its parsing leaves no holes among them
     from .crypto import field  # decides the backend before anything large loads
 
     modules = _MODULES
@@ -76,7 +77,6 @@ def create():
         for name in _LOOKUP:
             nes.unload(name)
         modules += ("entropy",)
-    replay = _replay_cache()  # before the big modules: its parsing leaves no holes among them
     for name in modules:
         __import__("nes." + name)
         gc.collect()
