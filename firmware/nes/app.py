@@ -206,11 +206,11 @@ class App:
             raise _Ask(name)
         return self.peers.sign_key(name)
 
-    def _open(self, payload):
+    def _open(self, payload, sign_key_for):
         from .proto import envelope
 
         return _collected(envelope.open_frame, payload, self.cfg.user, self.keys[0],
-                          self._sign_key_for, clock.now_ms(), self.replay)
+                          sign_key_for, clock.now_ms(), self.replay)
 
     def on_frame(self, payload):
         """Open one received frame; print it, or one line saying why not."""
@@ -225,10 +225,12 @@ class App:
         # again once the answer is in (Peers.sign_key).
         try:
             try:
-                msg = self._open(payload)
+                msg = self._open(payload, self._sign_key_for)
             except _Ask as ask:
-                _retried(self.peers.sign_key, ask.args[0])
-                msg = self._open(payload)
+                name = ask.args[0]
+                key = _retried(self.peers.sign_key, name)
+                # the answer just asked for, whatever the time the open takes
+                msg = self._open(payload, lambda sender: key if sender == name else self._sign_key_for(sender))
         except Exception as exc:  # whatever a frame does, the board keeps running
             print("drop: " + describe(exc) + (" (refused for time: this board's clock is not known to be right)"
                                               if not clock.good() and _for_time(exc) else ""))
@@ -236,8 +238,8 @@ class App:
                 self._recheck(self._claimed)
             return
         self.peers.pin_sender(msg.sender)  # only now: its signature verified
-        # Recorded (saved) before it is shown, acknowledged after (umqtt sends
-        # the PUBACK when this returns): PROTOCOL.md §11.
+        # Recorded (saved) before it is shown, acknowledged after (the transport
+        # sends the PUBACK when this returns): PROTOCOL.md §11.
         self._save_replay()
         try:
             print("message from %s at %s UTC: " % (msg.sender, clock.iso(msg.timestamp)), end="")

@@ -12,6 +12,10 @@ import nes
 from .proto.errors import DirectoryError
 from .proto.names import is_username
 
+# What a lookup loads: peers.py drops it after each, and on the pure path
+# nes/startup.py loads it once at start.
+CODE = ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog", "proto.cosignature")
+
 
 def _get(url):
     # The HTTP client (and its socket) is gone before the signature check

@@ -101,8 +101,7 @@ class Peers:
             return keyserver.lookup(self.url, self.server_public, name, _now(), pin[_SERIAL] if pin else 0,
                                     self.log_path if logged or not pin else None, self.witness)
         finally:
-            for module in ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog",
-                           "proto.cosignature"):
+            for module in keyserver.CODE:
                 nes.unload(module)
 
     def _pinned(self, name):
@@ -158,18 +157,17 @@ class Peers:
         pinned = self._pinned(name)
         if pinned is not None:
             return pinned[1]
-        last = self._last
-        now = time.ticks_ms()
-        if last is None or last[0] != name or time.ticks_diff(now, last[1]) >= _ANSWER_MS:
+        if not self.known(name):
+            now = time.ticks_ms()
             self._last = (name, now, None)  # no key if the lookup raises
             try:
-                self._last = last = (name, now, self.lookup(name))
+                self._last = (name, now, self.lookup(name))
             except MemoryError:
-                # Not an answer: the open is tried again after a collection
+                # Not an answer: the lookup is tried again after a collection
                 # (app._retried), and that must ask again, not find "no key".
                 self._last = None
                 raise
-        found = last[2]
+        found = self._last[2]
         return found[0][1] if found and found[0] else None
 
     def pin_sender(self, name):

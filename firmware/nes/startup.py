@@ -20,7 +20,6 @@ _MODULES = ("proto.envelope", "transport", "peers", "app")
 # loaded once at start, so that the names it interns are kept low in the heap
 # rather than among the messages', and the DRBG's code loaded with the rest.
 _PACK_BYTES = const(4096)
-_LOOKUP = ("keyserver", "http", "proto.directory", "proto.logstate", "proto.tlog", "proto.cosignature")
 
 
 class SetupError(Exception):
@@ -72,10 +71,13 @@ def create():
     modules = _MODULES
     if not field.fast:
         gc.threshold(_PACK_BYTES)
-        for name in _LOOKUP:
+        from . import keyserver
+
+        for name in keyserver.CODE:
             __import__("nes." + name)
-        for name in _LOOKUP:
+        for name in keyserver.CODE:
             nes.unload(name)
+        keyserver = None
         modules += ("entropy",)
     for name in modules:
         __import__("nes." + name)

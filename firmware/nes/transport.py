@@ -48,13 +48,13 @@ _ERRORS = (OSError, AssertionError, IndexError, ValueError, TypeError)
 
 
 class Refused(OSError):
-    """The broker refused the connection or the subscription: args[0] is its code."""
+    """The broker refused: args are its code and what it refused."""
 
 
 def _umqtt():
     """umqtt.simple, loaded for a connection only: once connected, its client
     is not needed (this module reads and writes the packets), and on a board
-    whose firmware does not freeze it its code is a few KB of heap."""
+    whose firmware does not freeze it its code is about 6 KB of heap."""
     try:
         import umqtt.simple
     except ImportError:
@@ -64,10 +64,9 @@ def _umqtt():
 
 
 def _drop_umqtt():
+    """Forget umqtt.simple (as nes.unload does a module of nes)."""
     sys.modules.pop("umqtt.simple", None)
-    package = sys.modules.get("umqtt")
-    if package is not None and "simple" in package.__dict__:
-        del package.simple
+    getattr(sys.modules.get("umqtt"), "__dict__", {}).pop("simple", None)
 
 
 def umqtt_origin():
@@ -80,7 +79,7 @@ def umqtt_origin():
 
 def _reason(exc):
     if isinstance(exc, Refused):
-        return "broker refused the connection (code %s)" % exc.args[0]
+        return "broker refused %s (code %s)" % (exc.args[1], exc.args[0])
     return "%s %s" % (type(exc).__name__, exc)
 
 
@@ -236,7 +235,7 @@ class Transport:
         try:
             resumed = client.connect(clean_session=False)
         except umqtt.MQTTException as exc:
-            raise Refused(exc.args[0])
+            raise Refused(exc.args[0], "the connection")
         finally:
             self.sock = client.sock  # closed by _close() when the connection failed
             client = umqtt = None
@@ -346,7 +345,7 @@ class Transport:
         while not (self.acked and self.acked[:2] == (_SUBACK, self.pid)):
             self.wait_msg()
         if self.acked[2] == b"\x80":
-            raise Refused(0x80)
+            raise Refused(0x80, "the subscription")
 
     def ping(self):
         self._write(b"\xc0\x00")

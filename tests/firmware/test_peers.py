@@ -206,8 +206,8 @@ print("->", b64.encode_str(peers.sign_key(%r)), len(calls))
 
 
 def test_a_lookup_out_of_heap_is_no_answer_about_the_sender(micropython, keyserver, tmp_path):
-    """An open whose sender lookup ran out of heap is tried again after a
-    collection: that asks the key server again rather than taking the failed
+    """A sender lookup that ran out of heap is tried again after a
+    collection (app._retried): that asks the key server again rather than taking the failed
     lookup for "no key", which would drop the frame as from an unknown sender."""
     bob = keys_of(keyserver.register_and_activate("bob"))
     code = OUT_OF_HEAP % (keyserver.url, keyserver.public_key_b64, str(tmp_path / "peers.json"), "bob", "bob")
