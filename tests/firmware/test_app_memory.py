@@ -3,11 +3,15 @@ opening and posting under the unix port with -X heapsize=HEAP, for longer
 than it takes to fill its replay cache (64 entries) and inbox.
 
 The budget is 96k, and the application does not fit it (docs/FIRMWARE.md,
-Memory). HEAP is 104k, on the pure path: the names the board interns fit
+Memory). HEAP is 112k, on the pure path: the names the board interns fit
 MicroPython's first five pools (tools/shortnames.py), umqtt.simple is loaded
 to connect only, and on the pure path the heap is collected every 4 KB
-outside the crypto and a key lookup runs with the message code dropped (the
-test ran at 112k before these). At 100k the opens run out of heap.
+outside the crypto and a key lookup runs with the message code dropped. With
+these the test passes at 104k on a quiet machine (12 runs of 12), but under
+the load of a full `make test` a run lost a frame there (the message code
+found no 752-byte block when loaded again after a lookup), and at 108k under
+load 1 run of 3 did; at 112k under load, 6 of 6 passed. At 100k the opens
+run out of heap.
 
 The lookup's measure has tests of its own here: it runs between two attempts
 at an open with none of the message code loaded, and a board on the viper
@@ -21,7 +25,7 @@ import paho.mqtt.client as mqtt
 from host_tools.protocol import envelope
 from tests.fixtures.vboard import register
 
-HEAP = "104k"
+HEAP = "112k"
 FRAMES = 80
 # What App drops for a key lookup on the pure path: nes/app.py's _MESSAGE_CODE,
 # written out here because the board build renames that name
