@@ -39,9 +39,13 @@ def unload(name):
     gets its code back (the next import loads it again): the application
     drops what it needs only at start or for a key lookup, as the smaller
     boards have a few tens of KB."""
+    forget("nes." + name)
+
+
+def forget(module):
+    """Forget a module by its dotted name ("umqtt.simple"), as unload does."""
     import sys
 
-    parent, _, leaf = ("nes." + name).rpartition(".")
-    sys.modules.pop("nes." + name, None)
-    holder = globals() if parent == "nes" else getattr(sys.modules.get(parent), "__dict__", {})
-    holder.pop(leaf, None)
+    parent, _, leaf = module.rpartition(".")
+    sys.modules.pop(module, None)
+    getattr(sys.modules.get(parent), "__dict__", {}).pop(leaf, None)

@@ -29,8 +29,9 @@ and writes the packets after that, and adds what umqtt.simple lacks:
   the CA on flash, whichever umqtt.simple API the firmware has."""
 import gc
 import select
-import sys
 import time
+
+import nes
 
 from .proto.constants import MAX_FRAME_BYTES, const
 
@@ -61,12 +62,6 @@ def _umqtt():
         raise ImportError("umqtt.simple is neither frozen in this firmware nor in /lib/umqtt "
                           "(`nes provision` installs it)")
     return umqtt.simple
-
-
-def _drop_umqtt():
-    """Forget umqtt.simple (as nes.unload does a module of nes)."""
-    sys.modules.pop("umqtt.simple", None)
-    getattr(sys.modules.get("umqtt"), "__dict__", {}).pop("simple", None)
 
 
 def umqtt_origin():
@@ -239,7 +234,7 @@ class Transport:
         finally:
             self.sock = client.sock  # closed by _close() when the connection failed
             client = umqtt = None
-            _drop_umqtt()
+            nes.forget("umqtt.simple")
         # a TLS socket has no settimeout: the timeout goes on the TCP socket under it
         raw = self.ssl.raw if self.ssl else self.sock
         raw.settimeout(max(self.keepalive_ms // 2000, 5))

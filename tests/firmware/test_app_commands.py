@@ -9,9 +9,8 @@ import json
 import re
 import time
 
-import paho.mqtt.client as mqtt
-
 from host_tools.protocol import envelope
+from tests.fixtures.mqtt_client import publish_frames
 from tests.fixtures.paths import ROOT
 from tests.fixtures.vboard import board_config, register
 
@@ -22,16 +21,6 @@ def _doc_example():
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def _publish(mosquitto, frames):
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="commands-test")
-    pub.connect(mosquitto.host, mosquitto.port)
-    pub.loop_start()
-    try:
-        for frame in frames:
-            pub.publish("nes/bob/message", frame, qos=1).wait_for_publish(30)
-    finally:
-        pub.loop_stop()
-        pub.disconnect()
 
 
 def test_commands_from_the_allow_list_run_and_are_answered(vboard_factory, user_board, mosquitto, keyserver):
@@ -57,7 +46,7 @@ def test_commands_from_the_allow_list_run_and_are_answered(vboard_factory, user_
     bob.run_app()
 
     mark = bob.mark()
-    _publish(mosquitto, [envelope.seal("mallory", mallory[2], "bob", bob_keys[1], "/relay off",
+    publish_frames(mosquitto, "nes/bob/message", [envelope.seal("mallory", mallory[2], "bob", bob_keys[1], "/relay off",
                                        int(time.time() * 1000))])
     bob.wait_for("command: /relay from mallory not run: mallory is not in the allow-list", after=mark)
     assert "command: /relay from mallory ->" not in bob.output()

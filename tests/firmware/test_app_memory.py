@@ -20,9 +20,8 @@ not loaded once connected; the collection threshold has no test of its own."""
 import re
 import time
 
-import paho.mqtt.client as mqtt
-
 from host_tools.protocol import envelope
+from tests.fixtures.mqtt_client import publish_frames
 from tests.fixtures.vboard import register
 
 HEAP = "112k"
@@ -35,17 +34,8 @@ MESSAGE_CODE = ("proto.envelope", "proto.inner", "proto.outer", "proto.utf8", "p
 
 def _publish(mosquitto, sender, keys, to, board, texts):
     """Frames sealed on the host by user `sender` (register()'s `keys`) to `board`, user `to`."""
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="memory-test")
-    pub.connect(mosquitto.host, mosquitto.port)
-    pub.loop_start()
-    try:
-        for text in texts:
-            frame = envelope.seal(sender, keys[2], to, board.keys[1], text, int(time.time() * 1000))
-            pub.publish("nes/%s/message" % to, frame, qos=1).wait_for_publish(30)
-            time.sleep(0.05)
-    finally:
-        pub.loop_stop()
-        pub.disconnect()
+    frames = (envelope.seal(sender, keys[2], to, board.keys[1], text, int(time.time() * 1000)) for text in texts)
+    publish_frames(mosquitto, "nes/%s/message" % to, frames, pause_s=0.05, client_id="memory-test")
 
 
 def test_the_application_runs_in_a_small_heap(user_board, mosquitto):
